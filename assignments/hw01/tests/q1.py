@@ -1,0 +1,14 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q1"
+points = [0]
+
+@test_case(points=None, hidden=False)
+def test_q1_format(and_test_accuracy, or_test_accuracy):
+    """Format only: both test accuracies are numbers between 0 and 1."""
+    from autograder.checks import check_number_in_range
+    check_number_in_range(and_test_accuracy, 0, 1)
+    check_number_in_range(or_test_accuracy, 0, 1)
+

@@ -1,0 +1,50 @@
+"""Grade many submissions: discover notebooks, grade them N at a time, write the outputs."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder.gradebook import gradebook_csv, safe_name, write_atomic, write_result
+from autograder.grade import Assignment, grade_submission
+
+
+def discover(paths: list[Path]) -> list[tuple[str, Path]]:
+    """(submission id, path) for every notebook named or found in the folders named, ids unique."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts))
+        else:
+            found.append(path)
+    seen: dict[str, int] = {}
+    pairs = []
+    for path in found:
+        base = safe_name(path.stem)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        pairs.append((base if count == 0 else f"{base}-{count + 1}", path))
+    return pairs
+
+
+def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int = 1,
+               profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
+               progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """Grade every submission; write results/<id>.json and gradebook.csv under ``out_dir``."""
+    submissions = discover(paths)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def one(item: tuple[str, Path]) -> dict[str, Any]:
+        submission_id, path = item
+        result = grade_submission(path, assignment, profile=profile, seed=seed, timeout=timeout,
+                                  submission_id=submission_id)
+        write_result(out_dir, result)
+        if progress:
+            progress(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(one, submissions))
+    write_atomic(out_dir / "gradebook.csv", gradebook_csv(results))
+    return results

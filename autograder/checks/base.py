@@ -1,0 +1,169 @@
+"""What every check needs: references to notebook names, observations, seeds, thresholds, failure.
+
+A check runs in one of two places with the same code:
+- in the grader (``nncourse grade``): test arguments are :class:`Ref` names, observations are
+  answered by the student's process through the active session, and verdicts are computed here;
+- in the student's own notebook (``grader.check``): arguments are the real objects and probes
+  run locally; the result still goes through the same plain-value conversion.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+from autograder import probes as probe_library
+from autograder.protocol import roundtrip
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass; the message is written for the student."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name in the student's notebook, resolved inside the student's process."""
+
+    name: str
+
+    def wire(self) -> dict:
+        return {"__ref__": self.name}
+
+
+@dataclass
+class GradingContext:
+    """What the engine tells the checks about the current grading run."""
+
+    session: Any = None  # autograder.session.StudentSession, or None when running locally
+    seed: int = 0
+    test_name: str = ""
+    thresholds: dict[str, float] = field(default_factory=dict)
+    budgets: dict[str, float] = field(default_factory=dict)
+    probe_timeout: float | None = None
+
+
+_context: contextvars.ContextVar[GradingContext] = contextvars.ContextVar(
+    "nncourse_grading_context", default=GradingContext())
+
+
+def current() -> GradingContext:
+    return _context.get()
+
+
+@contextlib.contextmanager
+def grading(context: GradingContext) -> Iterator[GradingContext]:
+    token = _context.set(context)
+    try:
+        yield context
+    finally:
+        _context.reset(token)
+
+
+def fail(message: str) -> None:
+    raise CheckFailed(message)
+
+
+def seed_for(tag: str) -> int:
+    """A seed derived from the grading seed, the test and ``tag``: fresh but reproducible."""
+    ctx = current()
+    digest = hashlib.sha256(f"{ctx.seed}|{ctx.test_name}|{tag}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def rng(tag: str) -> np.random.Generator:
+    return np.random.default_rng(seed_for(tag))
+
+
+def threshold(name: str) -> float:
+    """A threshold from the grading profile (set by the grader, never by the notebook)."""
+    try:
+        return float(current().thresholds[name])
+    except KeyError:
+        raise KeyError(f"threshold {name!r} is not in the grading profile; hidden checks "
+                       "run under `nncourse grade`") from None
+
+
+def budget(name: str, default: float) -> float:
+    return float(current().budgets.get(name, default))
+
+
+def label(obj: Any) -> str:
+    """How to name a student's object in a message."""
+    if isinstance(obj, Ref):
+        return f"`{obj.name}`"
+    return f"`{getattr(obj, '__name__', type(obj).__name__)}`"
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, Ref):
+        return value.wire()
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    return value
+
+
+def _has_ref(value: Any) -> bool:
+    if isinstance(value, Ref):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_ref(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_ref(v) for v in value.values())
+    return False
+
+
+def _explain(kind: str, reply: dict, subject: str) -> str:
+    if kind == "missing":
+        return (f"{subject} is not defined in your notebook: check its name and that the cell "
+                "defining it runs without errors")
+    if kind == "wrong_type":
+        return f"{subject}: wrong type: {reply.get('message')}"
+    if kind == "timeout":
+        return f"{subject}: {reply.get('message')}"
+    where = ""
+    frames = reply.get("frames") or []
+    if frames:
+        last = frames[-1]
+        cell = f"cell {last['cell']}" if last.get("cell") is not None else "your code"
+        where = f" (line {last['line']} of {cell}: `{last['code'].strip()}`)"
+    return f"calling {subject} raised {reply.get('ename')}: {reply.get('evalue')}{where}"
+
+
+def observe(probe: str, *args: Any, subject: str | None = None, seed_tag: str = "probe",
+            timeout: float | None = None, **kwargs: Any) -> Any:
+    """Run probe ``probe`` on the student's objects and return its plain observation.
+
+    Raises CheckFailed, with a message for the student, when the object is missing, of the wrong
+    type, too slow, or raises.
+    """
+    from autograder.session import ProbeFailed
+
+    subject = subject or next((label(a) for a in args if isinstance(a, Ref)), "your code")
+    ctx = current()
+    seed = seed_for(seed_tag)
+    if _has_ref(args) or _has_ref(kwargs):
+        if ctx.session is None:
+            raise RuntimeError("a check was given notebook names but no grading session is active")
+        try:
+            return ctx.session.probe(probe, *_wire(list(args)), seed=seed,
+                                     timeout=timeout or ctx.probe_timeout, **_wire(kwargs))
+        except ProbeFailed as exc:
+            raise CheckFailed(_explain(exc.kind, exc.reply, subject)) from None
+    from autograder.runner import seed_everything
+
+    seed_everything(seed)
+    try:
+        return roundtrip(probe_library.PROBES[probe](*args, **kwargs))
+    except probe_library.WrongType as exc:
+        raise CheckFailed(f"{subject}: wrong type: {exc}") from None
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the student's code raised
+        raise CheckFailed(f"calling {subject} raised {type(exc).__name__}: {exc}") from None

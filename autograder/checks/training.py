@@ -1,0 +1,101 @@
+"""Checks on training loops: what they return, whether the loss falls, whether they do gradient descent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.checks.base import fail, label, observe, rng, seed_for
+
+REFERENCE_SPEC = {"kind": "logistic", "in_features": 2}
+
+
+def _gate_training_data(num_samples: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    from student_lib.datasets import logic_gate
+
+    X, y = logic_gate("AND", num_samples=num_samples, noise_level=0.1, seed=seed_for("train-data"))
+    return X.numpy(), y.numpy().astype(np.float32).reshape(-1, 1)
+
+
+def _initial_parameters() -> list[np.ndarray]:
+    generator = rng("init")
+    return [generator.normal(0, 0.5, size=(1, 2)).astype(np.float32),
+            generator.normal(0, 0.5, size=(1,)).astype(np.float32)]
+
+
+def reference_gradient_descent(init: list[np.ndarray], X: np.ndarray, y: np.ndarray, lr: float,
+                               epochs: int) -> tuple[list[float], list[np.ndarray]]:
+    """Full-batch gradient descent on BCE for sigmoid(X W^T + b), in float64, done by the grader."""
+    W = init[0].astype(np.float64).copy()
+    b = init[1].astype(np.float64).copy()
+    X = X.astype(np.float64)
+    y = y.astype(np.float64)
+    losses = []
+    for _ in range(epochs):
+        p = 1.0 / (1.0 + np.exp(-(X @ W.T + b)))
+        eps = 1e-300
+        losses.append(float(np.mean(-(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)))))
+        grad_z = (p - y) / len(X)
+        W -= lr * (grad_z.T @ X)
+        b -= lr * grad_z.sum(axis=0)
+    return losses, [W, b]
+
+
+def _run_student_train(train: Any, epochs: int, lr: float) -> tuple[dict, np.ndarray, np.ndarray, list]:
+    X, y = _gate_training_data()
+    init = _initial_parameters()
+    seen = observe("train_reference", train, REFERENCE_SPEC, init, X, y, lr=lr, epochs=epochs,
+                   subject=f"{label(train)}")
+    if not isinstance(seen, dict) or "losses" not in seen:
+        fail(f"{label(train)}: the grader could not observe the training run")
+    return seen, X, y, init
+
+
+def _losses(train: Any, seen: dict, epochs: int) -> np.ndarray:
+    losses = seen["losses"]
+    if not isinstance(losses, (list, np.ndarray)):
+        fail(f"{label(train)} should return a list of {epochs} per-epoch losses, "
+             f"found {type(losses).__name__}")
+    values = np.asarray(losses, dtype=np.float64).reshape(-1)
+    if values.size != epochs:
+        fail(f"{label(train)} with epochs={epochs} should return {epochs} losses, found {values.size}")
+    return values
+
+
+def check_train_returns_losses(train: Any, *, epochs: int = 5, lr: float = 0.1) -> None:
+    """``train`` returns one finite loss per epoch."""
+    seen, *_ = _run_student_train(train, epochs, lr)
+    values = _losses(train, seen, epochs)
+    if not np.all(np.isfinite(values)):
+        fail(f"{label(train)} returned losses that are NaN or infinite")
+
+
+def check_train_loss_falls(train: Any, *, epochs: int = 40, lr: float = 0.5) -> None:
+    """On the grader's gate data, the last epoch's loss is clearly below the first."""
+    seen, *_ = _run_student_train(train, epochs, lr)
+    values = _losses(train, seen, epochs)
+    if not (np.all(np.isfinite(values)) and values[-1] < 0.9 * values[0]):
+        fail(f"{label(train)}: over {epochs} epochs of SGD (lr={lr}) the loss should fall; it went "
+             f"from {values[0]:.4f} to {values[-1]:.4f}: check that you call backward() and step()")
+
+
+def check_train_matches_gradient_descent(train: Any, *, epochs: int = 8, lr: float = 0.5,
+                                         tolerance: float = 1e-4) -> None:
+    """Parameters after every epoch and the returned losses match full-batch gradient descent."""
+    seen, X, y, init = _run_student_train(train, epochs, lr)
+    ref_losses, ref_final = reference_gradient_descent(init, X, y, lr, epochs)
+    if seen["steps"] != epochs:
+        fail(f"{label(train)} with epochs={epochs} should call optimizer.step() once per epoch "
+             f"(full batch), found {seen['steps']} calls")
+    values = _losses(train, seen, epochs)
+    final = [np.asarray(v, dtype=np.float64) for v in seen["final"]]
+    error = max(float(np.max(np.abs(f.reshape(r.shape) - r))) for f, r in zip(final, ref_final))
+    if error > tolerance:
+        fail(f"{label(train)}: after {epochs} epochs the parameters differ from full-batch gradient "
+             f"descent by up to {error:.3g}: each epoch should zero the gradients, compute the loss "
+             "on all of X, call backward(), then step()")
+    loss_error = float(np.max(np.abs(values - np.asarray(ref_losses))))
+    if loss_error > tolerance:
+        fail(f"{label(train)}: the returned losses differ from the loss before each step by up to "
+             f"{loss_error:.3g}: record loss.item() for the batch of each epoch")

@@ -1,0 +1,120 @@
+"""Read submitted notebooks defensively and pick out the code the grader runs."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+_CHECK_CALL = re.compile(r"""grader\.check\(\s*["']([\w.-]+)["']\s*\)""")
+
+
+class Ungradable(Exception):
+    """The file cannot be graded as a notebook; the message says why, for the student."""
+
+
+@dataclass
+class CodeCell:
+    index: int  # position among all cells of the notebook, counted from 1 as Jupyter users see them
+    source: str
+    question: str | None
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Ungradable("the notebook is not UTF-8 text: save it again from Jupyter") from None
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(str(s) for s in source)
+    if not isinstance(source, str):
+        raise Ungradable("a cell's source is not text: the notebook file is damaged")
+    return source
+
+
+def read_notebook(path: Path) -> dict:
+    """Parse a notebook file; raise Ungradable with a student-facing reason."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise Ungradable(f"the file cannot be read ({exc.strerror})") from None
+    if size == 0:
+        raise Ungradable("the notebook file is empty")
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Ungradable(f"the notebook is {size / 2**20:.1f} MB, over the "
+                         f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MB limit: clear large outputs and save again")
+    text = _decode(path.read_bytes())
+    try:
+        nb = json.loads(text)
+    except ValueError as exc:
+        raise Ungradable(f"the notebook is not valid JSON ({exc}): it may have been damaged "
+                         "while saving; download it again from Jupyter") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        if isinstance(nb, dict) and "worksheets" in nb:
+            raise Ungradable("the notebook is in the old nbformat 3 format: open it in Jupyter "
+                             "and save it again (nbformat 4)")
+        raise Ungradable("the file is JSON but not a Jupyter notebook (no list of cells)")
+    if nb.get("nbformat") != 4:
+        raise Ungradable(f"the notebook has nbformat {nb.get('nbformat')!r}; version 4 is needed: "
+                         "open it in Jupyter and save it again")
+    if not nb["cells"]:
+        raise Ungradable("the notebook has no cells")
+    return nb
+
+
+def is_master(nb: dict) -> bool:
+    """True for an otter-assign master notebook (it starts with an ASSIGNMENT CONFIG raw cell)."""
+    return any(c.get("cell_type") == "raw" and _source(c).lstrip().startswith("# ASSIGNMENT CONFIG")
+               for c in nb["cells"] if isinstance(c, dict))
+
+
+def code_cells(nb: dict) -> list[CodeCell]:
+    """The code cells a submission runs, each tagged with the question it belongs to.
+
+    A cell belongs to the question whose ``grader.check("qN")`` comes next. In a master notebook
+    the test blocks (``# BEGIN TESTS`` ... ``# END TESTS``) are skipped: tests are the grader's.
+    """
+    cells: list[CodeCell] = []
+    in_tests = False
+    master_question: str | None = None
+    for position, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, dict):
+            raise Ungradable(f"cell {position} is damaged (not a JSON object)")
+        kind = cell.get("cell_type")
+        source = _source(cell)
+        if kind == "raw":
+            marker = source.strip().upper()
+            if marker.startswith("# BEGIN QUESTION"):
+                found = re.search(r"^\s*name:\s*([\w.-]+)", source, re.MULTILINE)
+                master_question = found.group(1) if found else None
+            elif marker.startswith("# END QUESTION"):
+                master_question = None
+            elif marker.startswith("# BEGIN TESTS"):
+                in_tests = True
+            elif marker.startswith("# END TESTS"):
+                in_tests = False
+            continue
+        if kind != "code" or in_tests:
+            continue
+        cells.append(CodeCell(position, source, master_question))
+    pending: list[CodeCell] = []
+    for cell in cells:
+        if cell.question is not None:
+            continue
+        pending.append(cell)
+        match = _CHECK_CALL.search(cell.source)
+        if match:
+            for earlier in pending:
+                earlier.question = match.group(1)
+            pending = []
+    return cells

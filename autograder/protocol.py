@@ -1,0 +1,132 @@
+"""Messages between the grader and the student process: JSON lines, numeric arrays, size caps.
+
+Nothing is ever pickled. Arrays cross as ``{"__array__": {dtype, shape, data}}`` with a numeric
+dtype from a fixed list; anything else a student object produces must be converted to plain JSON
+values on the student side first, so a rigged ``__eq__`` or a Tensor subclass cannot cross.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import time
+from typing import Any
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+ALLOWED_DTYPES = frozenset(
+    ["bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64"]
+)
+
+
+class ChannelClosed(Exception):
+    """The other side closed the channel (its process exited or died)."""
+
+
+class ChannelTimeout(Exception):
+    """No complete message arrived before the deadline."""
+
+
+class ProtocolError(Exception):
+    """A message was malformed, too large or of a forbidden type."""
+
+
+def _encode_default(obj: Any) -> Any:
+    if type(obj) is np.ndarray:
+        if obj.dtype.name not in ALLOWED_DTYPES:
+            raise ProtocolError(f"arrays of dtype {obj.dtype} cannot be sent")
+        data = np.ascontiguousarray(obj).tobytes()
+        return {"__array__": {"dtype": obj.dtype.name, "shape": list(obj.shape),
+                              "data": base64.b64encode(data).decode("ascii")}}
+    if type(obj) in (np.float64, np.float32, np.float16):
+        return float(obj)
+    if type(obj) in (np.int64, np.int32, np.int16, np.int8, np.uint8):
+        return int(obj)
+    if type(obj) is np.bool_:
+        return bool(obj)
+    raise ProtocolError(f"objects of type {type(obj).__name__} cannot be sent")
+
+
+def _decode_hook(obj: dict) -> Any:
+    spec = obj.get("__array__")
+    if spec is None or len(obj) != 1:
+        return obj
+    dtype = spec.get("dtype")
+    if dtype not in ALLOWED_DTYPES:
+        raise ProtocolError(f"arrays of dtype {dtype!r} are not accepted")
+    shape = [int(n) for n in spec["shape"]]
+    raw = base64.b64decode(spec["data"], validate=True)
+    array = np.frombuffer(raw, dtype=np.dtype(dtype))
+    if array.size != int(np.prod(shape, dtype=np.int64)):
+        raise ProtocolError("array data does not match its shape")
+    return array.reshape(shape).copy()
+
+
+def encode(message: Any) -> bytes:
+    """Serialise one message to a JSON line (UTF-8, newline-terminated)."""
+    text = json.dumps(message, default=_encode_default, allow_nan=True, separators=(",", ":"))
+    data = text.encode("utf-8") + b"\n"
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(data):,} bytes exceeds the {MAX_MESSAGE_BYTES:,} byte cap")
+    return data
+
+
+def decode(line: bytes) -> Any:
+    """Parse one JSON line produced by :func:`encode`."""
+    if len(line) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("message too large")
+    try:
+        return json.loads(line.decode("utf-8"), object_hook=_decode_hook)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProtocolError(f"malformed message: {exc}") from None
+
+
+def roundtrip(value: Any) -> Any:
+    """What ``value`` looks like after crossing the channel (used when checks run locally)."""
+    return decode(encode(value))
+
+
+class Channel:
+    """A pair of pipe file descriptors carrying JSON lines, with read deadlines."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self._buffer = b""
+
+    def send(self, message: Any) -> None:
+        data = encode(message)
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(self.write_fd, view)
+                view = view[written:]
+        except (BrokenPipeError, OSError) as exc:
+            raise ChannelClosed(str(exc)) from None
+
+    def recv(self, timeout: float | None = None) -> Any:
+        """Return the next message; raise ChannelTimeout or ChannelClosed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > MAX_MESSAGE_BYTES:
+                raise ProtocolError("message too large")
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self.read_fd], [], [], wait)
+            if not ready:
+                raise ChannelTimeout()
+            chunk = os.read(self.read_fd, 1 << 20)
+            if not chunk:
+                raise ChannelClosed("end of stream")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return decode(line)
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass

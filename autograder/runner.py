@@ -1,0 +1,207 @@
+"""The student process: runs a notebook's code cells in IPython, then answers the grader's probes.
+
+Started by :class:`autograder.session.StudentSession` as ``python -P -m autograder.runner R W``
+where R and W are pipe descriptors. It never sees hidden tests or labels: it receives the
+notebook's cells, then probe requests with the grader's inputs, and sends back plain values.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import re
+import signal
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+OUTPUT_CAP = 20_000  # characters of output kept per cell (head and tail)
+_CELL_FILE = re.compile(r"<ipython-input-(\d+)-")
+
+
+class CappedWriter(io.TextIOBase):
+    """A text stream that keeps the head and the tail of what is written."""
+
+    def __init__(self, cap: int = OUTPUT_CAP) -> None:
+        self.cap = cap
+        self.head: list[str] = []
+        self.head_len = 0
+        self.tail = ""
+        self.total = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        self.total += len(text)
+        room = self.cap // 2 - self.head_len
+        if room > 0:
+            self.head.append(text[:room])
+            self.head_len += len(text[:room])
+            text = text[room:]
+        if text:
+            self.tail = (self.tail + text)[-(self.cap // 2):]
+        return len(text)
+
+    def getvalue(self) -> str:
+        head = "".join(self.head)
+        if self.total <= self.cap:
+            return head + self.tail
+        return f"{head}\n... [{self.total - self.cap:,} characters of output cut] ...\n{self.tail}"
+
+
+def _otter_stub() -> types.ModuleType:
+    """Stand-in for otter inside graded notebooks: checks are the grader's job, not the kernel's."""
+    module = types.ModuleType("otter")
+
+    class Notebook:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args, **kwargs: None
+
+    module.Notebook = Notebook
+    return module
+
+
+def seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
+    """Exception name, message and the student's own lines from its traceback."""
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        match = _CELL_FILE.search(frame.filename or "")
+        if match:
+            cell = cell_of_count.get(int(match.group(1)))
+            frames.append({"cell": cell, "line": frame.lineno, "code": (frame.line or "")[:200]})
+    message = str(exc)
+    if len(message) > 2000:
+        message = message[:2000] + " ..."
+    return {"ename": type(exc).__name__, "evalue": message, "frames": frames[-5:]}
+
+
+class Runner:
+    def __init__(self, channel: Any) -> None:
+        from IPython.core.interactiveshell import InteractiveShell
+
+        self.channel = channel
+        self.shell = InteractiveShell.instance()
+        self.cell_of_count: dict[int, int] = {}
+        self.seed = 0
+
+    def run_cells(self, cells: list[dict]) -> None:
+        for cell in cells:
+            index = cell["index"]
+            self.channel.send({"event": "start", "cell": index})
+            writer = CappedWriter()
+            self.cell_of_count[self.shell.execution_count] = index
+            started = time.perf_counter()
+            real_stdout, real_stderr = sys.stdout, sys.stderr
+            sys.stdout = sys.stderr = writer
+            try:
+                result = self.shell.run_cell(cell["source"], store_history=True)
+            finally:
+                sys.stdout, sys.stderr = real_stdout, real_stderr
+            error = result.error_before_exec or result.error_in_exec
+            self.channel.send({
+                "event": "done", "cell": index, "seconds": round(time.perf_counter() - started, 3),
+                "error": None if error is None else describe_error(error, self.cell_of_count),
+                "output": writer.getvalue(),
+            })
+
+    def answer(self, request: dict) -> dict:
+        from autograder import probes
+
+        reply = {"id": request["id"], "nonce": request["nonce"]}
+        fn = probes.PROBES.get(request["probe"])
+        if fn is None:
+            return {**reply, "ok": False, "kind": "internal", "message": f"unknown probe {request['probe']}"}
+        try:
+            args = [self.resolve(a) for a in request.get("args", [])]
+            kwargs = {k: self.resolve(v) for k, v in request.get("kwargs", {}).items()}
+        except NameError as exc:
+            return {**reply, "ok": False, "kind": "missing", "message": str(exc)}
+        seed_everything(request.get("seed", self.seed))
+        sink = CappedWriter(2000)
+        real_stdout, real_stderr = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = sink
+        started = time.perf_counter()
+        try:
+            value = fn(*args, **kwargs)
+            from autograder.protocol import encode
+
+            encode(value)  # fail here, as the student's problem, if it cannot cross
+            return {**reply, "ok": True, "value": value, "seconds": round(time.perf_counter() - started, 3)}
+        except probes.WrongType as exc:
+            return {**reply, "ok": False, "kind": "wrong_type", "message": str(exc)}
+        except KeyboardInterrupt:
+            return {**reply, "ok": False, "kind": "timeout", "message": "interrupted"}
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
+            return {**reply, "ok": False, "kind": "exception", **describe_error(exc, self.cell_of_count)}
+        finally:
+            sys.stdout, sys.stderr = real_stdout, real_stderr
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"__ref__"}:
+            name = value["__ref__"]
+            if name not in self.shell.user_ns:
+                raise NameError(name)
+            return self.shell.user_ns[name]
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def serve(self) -> None:
+        while True:
+            request = self.channel.recv()
+            if request.get("op") == "exit":
+                return
+            try:
+                reply = self.answer(request)
+                self.channel.send(reply)
+            except KeyboardInterrupt:
+                self.channel.send({"id": request.get("id"), "nonce": request.get("nonce"), "ok": False,
+                                   "kind": "timeout", "message": "interrupted"})
+            except Exception as exc:  # the value could not be encoded, for example
+                self.channel.send({"id": request.get("id"), "nonce": request.get("nonce"), "ok": False,
+                                   "kind": "wrong_type", "message": str(exc)})
+
+
+def main(read_fd: int, write_fd: int) -> None:
+    from autograder.protocol import Channel
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    channel = Channel(read_fd, write_fd)
+    setup = channel.recv()
+    import torch
+
+    torch.set_num_threads(int(setup.get("threads", 1)))
+    sys.modules["otter"] = _otter_stub()
+    os.chdir(setup.get("cwd", os.getcwd()))
+    sys.path.insert(0, os.getcwd())  # as in Jupyter, after our own imports are done
+    runner = Runner(channel)
+    runner.seed = int(setup.get("seed", 0))
+    seed_everything(runner.seed)
+    runner.run_cells(setup["cells"])
+    channel.send({"event": "ready"})
+    runner.serve()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))
+    sys.stdout.flush()
+    os._exit(0)

@@ -1,0 +1,93 @@
+"""Tests for student_lib.plotting."""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+
+from student_lib import plotting
+
+
+def _binary_model():
+    """sigmoid(x1): label 1 exactly where x1 >= 0."""
+    model = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([[1.0, 0.0]]))
+        model[0].bias.zero_()
+    return model
+
+
+def _five_class_model():
+    return nn.Sequential(nn.Linear(2, 16), nn.Dropout(0.5), nn.ReLU(), nn.Linear(16, 5))
+
+
+@pytest.fixture
+def grid():
+    return np.meshgrid(np.linspace(-2, 2, 40), np.linspace(-1, 1, 30))
+
+
+def test_predict_grid_binary_thresholds_sigmoid_at_half(grid):
+    xx, yy = grid
+    labels = plotting.predict_grid(_binary_model(), xx, yy)
+    assert labels.shape == xx.shape and labels.dtype == np.int64
+    assert np.array_equal(labels, (xx >= 0).astype(np.int64))
+
+
+def test_predict_grid_five_classes_is_argmax_of_outputs(grid):
+    xx, yy = grid
+    model = _five_class_model().eval()
+    labels = plotting.predict_grid(model, xx, yy)
+    with torch.no_grad():
+        out = model(torch.tensor(np.column_stack([xx.ravel(), yy.ravel()]), dtype=torch.float32))
+    assert labels.shape == xx.shape
+    assert np.array_equal(labels.ravel(), out.argmax(1).numpy())
+
+
+def test_predict_grid_uses_eval_mode_and_restores_training_flags(grid):
+    model = _five_class_model().train()
+    model[1].eval()  # a mixed state must survive too
+    first = plotting.predict_grid(model, *grid)
+    second = plotting.predict_grid(model, *grid)
+    assert np.array_equal(first, second)  # dropout was off
+    assert model.training and model[0].training and not model[1].training
+
+
+def test_predict_grid_accepts_plain_callable(grid):
+    labels = plotting.predict_grid(lambda x: (x[:, 1] > 0).float(), *grid)
+    assert np.array_equal(labels, (grid[1] > 0).astype(np.int64))
+
+
+def test_plot_decision_boundary_returns_figure_with_and_without_ax():
+    X = torch.randn(50, 2, generator=torch.Generator().manual_seed(0))
+    y = (X[:, 0] > 0).long()
+    fig = plotting.plot_decision_boundary(_binary_model(), X, y, resolution=50, title="binary")
+    assert isinstance(fig, Figure) and fig.axes[0].get_title() == "binary"
+    host = Figure()
+    ax = host.add_subplot()
+    assert plotting.plot_decision_boundary(_five_class_model(), X.numpy(), y.numpy(), ax=ax, resolution=30) is host
+
+
+def test_plot_loss_curves_returns_figure_and_log_scale():
+    fig = plotting.plot_loss_curves([1.0, 0.5, 0.25], [1.1, 0.6, 0.4], log_scale=True, title="loss")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and len(ax.lines) == 2
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("shape", [(10, 1, 28, 28), (10, 28, 28), (10, 784)])
+def test_plot_digits_accepts_image_shapes_and_marks_wrong_predictions_red(shape):
+    images = torch.rand(shape, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(10)
+    predictions = labels.clone()
+    predictions[2] = 7
+    fig = plotting.plot_digits(images, labels, predictions, ncols=4)
+    assert isinstance(fig, Figure) and len(fig.axes) == 12
+    titles = [ax.title for ax in fig.axes[:10]]
+    assert titles[2].get_color() == "red" and titles[3].get_color() == "black"
+    assert "7" in titles[2].get_text() and "2" in titles[2].get_text()
