@@ -18,13 +18,20 @@ def discover(paths: list[Path]) -> list[tuple[str, Path]]:
             found.extend(sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts))
         else:
             found.append(path)
-    seen: dict[str, int] = {}
-    pairs = []
+    stems: dict[str, int] = {}
+    for path in found:
+        stems[safe_name(path.stem)] = stems.get(safe_name(path.stem), 0) + 1
+    pairs, taken = [], set()
     for path in found:
         base = safe_name(path.stem)
-        count = seen.get(base, 0)
-        seen[base] = count + 1
-        pairs.append((base if count == 0 else f"{base}-{count + 1}", path))
+        if stems[base] > 1:  # same file name in several folders: name the folder too
+            base = safe_name(f"{path.parent.name}-{path.stem}")
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate)
+        pairs.append((candidate, path))
     return pairs
 
 

@@ -59,7 +59,7 @@ def _cell_error_text(cell: CellReport, question: str | None) -> str:
 
 
 def _run_case(case: Any, ctx: GradingContext) -> tuple[bool, str, bool]:
-    """Run one test case; returns (passed, message, internal_error)."""
+    """Run one test case; returns (passed, message, internal_error); measurements land in ``ctx``."""
     with grading(ctx):
         try:
             case.function(*[Ref(name) for name in case.arguments])
@@ -101,6 +101,7 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
         env["CUDA_VISIBLE_DEVICES"] = "0"
     question_of = {c.index: c.question for c in cells}
     outcomes: dict[str, tuple[bool, str, bool]] = {}
+    measured: dict[str, list[dict]] = {}
     dead: SessionDead | None = None
     workdir = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
     try:
@@ -121,6 +122,7 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
                     ctx = GradingContext(session=session, seed=seed, test_name=case.name,
                                          thresholds=prof.thresholds, budgets=prof.budgets,
                                          probe_timeout=config.probe_timeout)
+                    measured[case.name] = ctx.measurements
                     try:
                         outcomes[case.name] = _run_case(case, ctx)
                     except SessionDead as exc:
@@ -154,11 +156,11 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
     for report in errors.values():
         question = question_of.get(report.index)
         errors_by_question.setdefault(question, []).append(_cell_error_text(report, question))
-    return _finish(result, assignment, outcomes, errors_by_question, status, message, started)
+    return _finish(result, assignment, outcomes, errors_by_question, status, message, started, measured)
 
 
 def _finish(result: dict, assignment: Assignment, outcomes: dict, errors_by_question: dict,
-            status: str, message: str, started: float) -> dict:
+            status: str, message: str, started: float, measured: dict | None = None) -> dict:
     total = 0.0
     internal = False
     for test_file in assignment.tests:
@@ -169,7 +171,8 @@ def _finish(result: dict, assignment: Assignment, outcomes: dict, errors_by_ques
             earned = case.points if passed else 0.0
             score += earned
             tests.append({"name": case.name, "hidden": case.hidden, "passed": passed,
-                          "score": _fmt(earned), "max_score": _fmt(case.points), "message": text})
+                          "score": _fmt(earned), "max_score": _fmt(case.points), "message": text,
+                          "measurements": (measured or {}).get(case.name, [])})
         failing = [t["message"] for t in tests if not t["passed"]]
         cell_errors = errors_by_question.get(test_file.name, [])
         summary = "; ".join(dict.fromkeys(cell_errors + failing)) if failing or cell_errors else "all tests passed"

@@ -84,6 +84,14 @@ def instantiate(obj: Any, args: list | None = None, kwargs: dict | None = None) 
     return model
 
 
+def model_device(module: Any) -> Any:
+    """The device of a module's first parameter (CPU for a module without parameters)."""
+    import torch
+
+    first = next(module.parameters(), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
 def reference_model(spec: dict) -> Any:
     """Build a grader-specified model inside the student process (no student code involved)."""
     import torch
@@ -161,7 +169,7 @@ def forward(model: Any, X: np.ndarray, args: list | None = None, kwargs: dict | 
     module.train(not eval_mode)
     try:
         with torch.no_grad():
-            out = module(as_tensor(X))
+            out = module(as_tensor(X).to(model_device(module)))
     finally:
         module.train(was_training)
     if type(out) is not torch.Tensor:

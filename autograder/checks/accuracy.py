@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import fail, label, observe, seed_for, threshold
+from autograder.checks.base import fail, label, observe, record, seed_for, threshold
 
 
 def fresh_gate_data(gate: str, *, num_samples: int = 400, noise_level: float = 0.1,
@@ -44,6 +44,7 @@ def check_gate_accuracy(model: Any, *, gate: str, threshold_name: str, noise_lev
     X, y = fresh_gate_data(gate, noise_level=noise_level)
     accuracy = module_accuracy(model, X, y)
     needed = threshold(threshold_name)
+    record(f"{gate} accuracy", accuracy, needed)
     if accuracy < needed:
         fail(f"{label(model)} on {len(X)} fresh {gate} points (noise {noise_level}): expected an "
              f"accuracy of at least {needed:.2f}, found {accuracy:.3f}: check the training data, "
@@ -62,6 +63,7 @@ def check_sklearn_gate_baseline(model: Any, reported: Any, *, gate: str, thresho
         fail(f"{label(model)}.predict on {len(X)} points returned {predicted.size} labels")
     accuracy = float(np.mean(predicted.astype(np.int64) == y))
     needed = threshold(threshold_name)
+    record(f"{gate} baseline accuracy", accuracy, needed)
     if accuracy < needed:
         fail(f"{label(model)} on {len(X)} fresh {gate} points: expected an accuracy of at least "
              f"{needed:.2f}, found {accuracy:.3f}: fit it on the {gate} training split")

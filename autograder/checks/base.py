@@ -45,6 +45,7 @@ class GradingContext:
     thresholds: dict[str, float] = field(default_factory=dict)
     budgets: dict[str, float] = field(default_factory=dict)
     probe_timeout: float | None = None
+    measurements: list[dict] = field(default_factory=list)
 
 
 _context: contextvars.ContextVar[GradingContext] = contextvars.ContextVar(
@@ -86,6 +87,13 @@ def threshold(name: str) -> float:
     except KeyError:
         raise KeyError(f"threshold {name!r} is not in the grading profile; hidden checks "
                        "run under `nncourse grade`") from None
+
+
+def record(metric: str, value: float, limit: float, *, higher_is_better: bool = True) -> None:
+    """Note a measured value next to its pass limit, for margin reports (never shown as a verdict)."""
+    margin = value - limit if higher_is_better else limit - value
+    current().measurements.append({"metric": metric, "value": round(float(value), 6),
+                                   "limit": float(limit), "margin": round(float(margin), 6)})
 
 
 def budget(name: str, default: float) -> float:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import fail, label, observe, rng, seed_for
+from autograder.checks.base import fail, label, observe, record, rng, seed_for
 
 REFERENCE_SPEC = {"kind": "logistic", "in_features": 2}
 
@@ -75,6 +75,8 @@ def check_train_loss_falls(train: Any, *, epochs: int = 40, lr: float = 0.5) -> 
     """On the grader's gate data, the last epoch's loss is clearly below the first."""
     seen, *_ = _run_student_train(train, epochs, lr)
     values = _losses(train, seen, epochs)
+    if np.all(np.isfinite(values)) and values[0] > 0:
+        record("last/first loss", values[-1] / values[0], 0.9, higher_is_better=False)
     if not (np.all(np.isfinite(values)) and values[-1] < 0.9 * values[0]):
         fail(f"{label(train)}: over {epochs} epochs of SGD (lr={lr}) the loss should fall; it went "
              f"from {values[0]:.4f} to {values[-1]:.4f}: check that you call backward() and step()")
@@ -90,7 +92,10 @@ def check_train_matches_gradient_descent(train: Any, *, epochs: int = 8, lr: flo
              f"(full batch), found {seen['steps']} calls")
     values = _losses(train, seen, epochs)
     final = [np.asarray(v, dtype=np.float64) for v in seen["final"]]
+    if [f.size for f in final] != [r.size for r in ref_final]:
+        fail(f"{label(train)} changed the model's parameters' shapes")
     error = max(float(np.max(np.abs(f.reshape(r.shape) - r))) for f, r in zip(final, ref_final))
+    record("parameter error vs gradient descent", error, tolerance, higher_is_better=False)
     if error > tolerance:
         fail(f"{label(train)}: after {epochs} epochs the parameters differ from full-batch gradient "
              f"descent by up to {error:.3g}: each epoch should zero the gradients, compute the loss "

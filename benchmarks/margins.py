@@ -1,0 +1,80 @@
+"""Print the margins of every threshold test over many grader seeds.
+
+The solution must pass every threshold test under every seed; each corpus entry that lists
+``threshold_tests`` in its manifest must fail those tests under every seed. The smallest margin
+seen (measured value minus its limit, signed so that positive means "passes") is printed, so
+thresholds are set from data. Exit status 1 when either rule is broken.
+
+    uv run python benchmarks/margins.py hw01 --seeds 20 --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from autograder import paths
+from autograder.corpus import materialise
+from autograder.grade import Assignment, grade_submission
+
+
+def measure(hw: str, seeds: int, jobs: int) -> int:
+    assignment = Assignment.load(hw)
+    base_seed = assignment.config.seed
+    with tempfile.TemporaryDirectory() as tmp:
+        entries = [(e, p) for e, p in materialise(hw, paths.course_root() / "tests" / "corpus" / hw, Path(tmp))
+                   if e.kind == "solution" or e.threshold_tests]
+        jobs_list = [(e, p, base_seed + i) for i in range(seeds) for e, p in entries]
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(lambda job: (job[0], job[2], grade_submission(
+                job[1], assignment, seed=job[2], submission_id=job[0].name)), jobs_list))
+        wall = time.monotonic() - started
+    solution_rows: dict[str, list[tuple[bool, float | None, str]]] = defaultdict(list)
+    buggy_rows: dict[tuple[str, str], list[tuple[bool, float | None]]] = defaultdict(list)
+    for entry, seed, result in results:
+        tests = {t["name"]: t for q in result["questions"] for t in q["tests"]}
+        for name, test in tests.items():
+            margins = [m["margin"] for m in test["measurements"]]
+            metric = ", ".join(sorted({m["metric"] for m in test["measurements"]}))
+            margin = min(margins) if margins else None
+            if entry.kind == "solution" and test["hidden"] and margins:
+                solution_rows[name].append((test["passed"], margin, metric))
+            if name in entry.threshold_tests:
+                buggy_rows[(entry.name, name)].append((test["passed"], margin))
+    broken = 0
+    print(f"{hw}: {seeds} grader seeds from {base_seed}; {len(results)} gradings in {wall:.0f} s "
+          f"({wall / max(1, len(results)) * jobs:.1f} s per grading per job, {jobs} jobs)\n")
+    print(f"{'threshold test':32} {'metric':38} {'solution passes':>15} {'smallest margin':>16}")
+    for name, rows in sorted(solution_rows.items()):
+        passes = sum(p for p, _, _ in rows)
+        smallest = min(m for _, m, _ in rows if m is not None)
+        broken += passes != len(rows)
+        print(f"{name:32} {rows[0][2][:38]:38} {passes:>9}/{len(rows):<5} {smallest:>+16.4f}")
+    print(f"\n{'entry meant to fail':28} {'threshold test':32} {'fails':>9} {'closest margin':>15}")
+    for (entry, name), rows in sorted(buggy_rows.items()):
+        fails = sum(not p for p, _ in rows)
+        margins = [m for _, m in rows if m is not None]
+        closest = f"{max(margins):+.4f}" if margins else "n/a"
+        broken += fails != len(rows)
+        print(f"{entry:28} {name:32} {fails:>5}/{len(rows):<3} {closest:>15}")
+    print("\nall rules hold" if not broken else f"\n{broken} rule(s) broken")
+    return 1 if broken else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignment")
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    sys.exit(measure(args.assignment, args.seeds, args.jobs))
+
+
+if __name__ == "__main__":
+    main()
