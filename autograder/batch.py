@@ -18,15 +18,17 @@ def discover(paths: list[Path]) -> list[tuple[str, Path]]:
             found.extend(sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts))
         else:
             found.append(path)
-    stems: dict[str, int] = {}
-    for path in found:
-        stems[safe_name(path.stem)] = stems.get(safe_name(path.stem), 0) + 1
+    def name_of(path: Path, depth: int) -> str:
+        parts = path.resolve().parts[-depth - 1:-1] if depth else ()
+        return safe_name("-".join([*parts, path.stem]))
+
     pairs, taken = [], set()
     for path in found:
-        base = safe_name(path.stem)
-        if stems[base] > 1:  # same file name in several folders: name the folder too
-            base = safe_name(f"{path.parent.name}-{path.stem}")
-        candidate, n = base, 1
+        depth = 0  # add parent folders to the name until it is unique among the stems
+        while depth < 3 and sum(name_of(p, depth) == name_of(path, depth) for p in found) > 1:
+            depth += 1
+        candidate = base = name_of(path, depth)
+        n = 1
         while candidate in taken:
             n += 1
             candidate = f"{base}-{n}"
