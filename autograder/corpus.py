@@ -29,6 +29,7 @@ class CorpusEntry:
     answers: str | None = None
     description: str = ""
     threshold_tests: list[str] = field(default_factory=list)
+    category: str = ""  # solution | student | buggy | alternative | gamed
 
 
 def _source(cell: dict) -> str:

@@ -16,7 +16,18 @@ from autograder.corpus import load_manifest, materialise
 from autograder.grade import Assignment
 from autograder.gradebook import score_table
 
-SAMPLES_PER_ASSIGNMENT = 6
+SAMPLES = {"solution": 1, "student": 1, "buggy": 2, "alternative": 1, "gamed": 1}
+
+
+def _sample(made: list) -> list:
+    """A few corpus entries of every category, in manifest order."""
+    taken: dict[str, int] = {}
+    chosen = []
+    for entry, path in made:
+        if taken.get(entry.category, 0) < SAMPLES.get(entry.category, 0):
+            taken[entry.category] = taken.get(entry.category, 0) + 1
+            chosen.append((entry, path))
+    return chosen
 
 
 def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print) -> None:
@@ -26,7 +37,7 @@ def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = prin
     for corpus_dir in sorted((paths.course_root() / "tests" / "corpus").glob("hw*")):
         hw = corpus_dir.name
         samples = out_dir / hw / "submissions"
-        made = materialise(hw, corpus_dir, samples)[:SAMPLES_PER_ASSIGNMENT]
+        made = _sample(materialise(hw, corpus_dir, samples))
         chosen = {entry.name for entry, _ in made}
         for path in samples.glob("*.ipynb"):
             if path.stem not in chosen:

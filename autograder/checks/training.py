@@ -57,7 +57,15 @@ def _losses(train: Any, seen: dict, epochs: int) -> np.ndarray:
     if not isinstance(losses, (list, np.ndarray)):
         fail(f"{label(train)} should return a list of {epochs} per-epoch losses, "
              f"found {type(losses).__name__}")
-    values = np.asarray(losses, dtype=np.float64).reshape(-1)
+    try:
+        raw = np.asarray(losses)
+    except ValueError:  # ragged nesting
+        raw = np.asarray(None)
+    if raw.dtype.kind not in "biuf":  # text or other objects: the student's mistake, not a grader crash
+        kinds = ", ".join(sorted({type(v).__name__ for v in losses}))
+        fail(f"{label(train)} should return a list of {epochs} per-epoch losses as numbers "
+             f"(loss.item()), found a list of {kinds}")
+    values = raw.astype(np.float64).reshape(-1)
     if values.size != epochs:
         fail(f"{label(train)} with epochs={epochs} should return {epochs} losses, found {values.size}")
     return values
@@ -71,15 +79,31 @@ def check_train_returns_losses(train: Any, *, epochs: int = 5, lr: float = 0.1) 
         fail(f"{label(train)} returned losses that are NaN or infinite")
 
 
+def _logistic_loss(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
+    """BCE of sigmoid(X W^T + b) computed by the grader from parameter values."""
+    W, b = (np.asarray(p, dtype=np.float64) for p in params)
+    z = X.astype(np.float64) @ W.reshape(1, -1).T + b.reshape(-1)
+    p = np.clip(1.0 / (1.0 + np.exp(-z)), 1e-12, 1 - 1e-12)
+    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+
 def check_train_loss_falls(train: Any, *, epochs: int = 40, lr: float = 0.5) -> None:
-    """On the grader's gate data, the last epoch's loss is clearly below the first."""
-    seen, *_ = _run_student_train(train, epochs, lr)
+    """On the grader's gate data, the model's loss (computed here) and the returned losses both fall."""
+    seen, X, y, init = _run_student_train(train, epochs, lr)
     values = _losses(train, seen, epochs)
-    if np.all(np.isfinite(values)) and values[0] > 0:
-        record("last/first loss", values[-1] / values[0], 0.9, higher_is_better=False)
+    final = seen["final"]
+    if len(final) != 2 or [np.size(f) for f in final] != [np.size(i) for i in init]:
+        fail(f"{label(train)} changed the model's parameters' shapes")
+    before, after = _logistic_loss(init, X, y), _logistic_loss(final, X, y)
+    if np.isfinite(after):
+        record("model loss after/before", after / before, 0.9, higher_is_better=False)
+    if not (np.isfinite(after) and after < 0.9 * before):
+        fail(f"{label(train)}: over {epochs} epochs of SGD (lr={lr}) the model's loss on the "
+             f"training data should fall; the grader measured {before:.4f} before and {after:.4f} "
+             "after: check that you call backward() and step() every epoch")
     if not (np.all(np.isfinite(values)) and values[-1] < 0.9 * values[0]):
-        fail(f"{label(train)}: over {epochs} epochs of SGD (lr={lr}) the loss should fall; it went "
-             f"from {values[0]:.4f} to {values[-1]:.4f}: check that you call backward() and step()")
+        fail(f"{label(train)}: the model learned, but the losses it returned went from "
+             f"{values[0]:.4f} to {values[-1]:.4f}: append loss.item() of every epoch")
 
 
 def check_train_matches_gradient_descent(train: Any, *, epochs: int = 8, lr: float = 0.5,
