@@ -68,6 +68,8 @@ def check_sklearn_gate_baseline(model: Any, reported: Any, *, gate: str, thresho
         fail(f"{label(model)} on {len(X)} fresh {gate} points: expected an accuracy of at least "
              f"{needed:.2f}, found {accuracy:.3f}: fit it on the {gate} training split")
     value = observe("value", reported)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        value = float(value.reshape(()))  # a one-number tensor or array, as check_number_in_range accepts
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not needed - 0.1 <= value <= 1:
         fail(f"{label(reported)} should be the model's test accuracy, a number between "
              f"{needed - 0.1:.2f} and 1, found {value!r}")
