@@ -74,6 +74,25 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 
 
 @main.command()
+@click.argument("assignment")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="Zip to write (default: dist/ASSIGNMENT-gradescope.zip).")
+def gradescope(assignment: str, out_file: Path | None) -> None:
+    """Build ASSIGNMENT's Gradescope autograder zip (setup.sh, run_autograder, hidden tests)."""
+    from autograder import paths
+    from autograder.build import BuildError
+    from autograder.gradescope import build_zip
+
+    out_file = out_file or paths.dist_dir() / f"{assignment}-gradescope.zip"
+    try:
+        build_zip(assignment, out_file)
+    except BuildError as exc:
+        _fail(str(exc))
+    click.echo(f"Wrote {out_file}: upload it as the assignment's autograder on Gradescope "
+               "(Configure Autograder > Zip file upload).")
+
+
+@main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True)
 @click.option("--jobs", type=int, default=min(2, os.cpu_count() or 1), show_default=True)
 def demo(out_dir: Path, jobs: int) -> None:

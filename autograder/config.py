@@ -35,6 +35,10 @@ class GradingConfig:
     cell_timeout: float = field(default=120.0, metadata={"help": "seconds for one notebook cell"})
     probe_timeout: float = field(default=60.0, metadata={"help": "seconds for one check's call into student code"})
     threads: int = field(default=1, metadata={"help": "torch threads in the student process"})
+    gradescope_hidden_visibility: str = field(
+        default="after_published",
+        metadata={"help": "when students see hidden tests on Gradescope: hidden, after_due_date, "
+                          "after_published or visible"})
     profiles: dict[str, Profile] = field(default_factory=lambda: {"cpu": Profile()},
                                          metadata={"help": "grading profiles by name"})
 
@@ -46,6 +50,10 @@ class GradingConfig:
             raise ValueError(f"unknown grading config keys: {', '.join(sorted(unknown))}")
         values = dict(data)
         profiles = values.pop("profiles", None) or {"cpu": {}}
+        visibility = values.get("gradescope_hidden_visibility", "after_published")
+        if visibility not in ("hidden", "after_due_date", "after_published", "visible"):
+            raise ValueError(f"gradescope_hidden_visibility {visibility!r} is not one of hidden, "
+                             "after_due_date, after_published, visible")
         return cls(**values, profiles={name: Profile(**(spec or {})) for name, spec in profiles.items()})
 
     def to_dict(self) -> dict[str, Any]:
