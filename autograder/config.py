@@ -34,6 +34,7 @@ class GradingConfig:
     submission_timeout: float = field(default=600.0, metadata={"help": "seconds for one whole submission"})
     cell_timeout: float = field(default=120.0, metadata={"help": "seconds for one notebook cell"})
     probe_timeout: float = field(default=60.0, metadata={"help": "seconds for one check's call into student code"})
+    memory_mb: int = field(default=4096, metadata={"help": "memory cap of the student process (MB)"})
     threads: int = field(default=1, metadata={"help": "torch threads in the student process"})
     gradescope_hidden_visibility: str = field(
         default="after_published",
@@ -74,10 +75,21 @@ def parse_grading_cell(source: str) -> GradingConfig:
     return GradingConfig.from_dict(yaml.safe_load(body) or {})
 
 
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
 def resolve_profile(requested: str, config: GradingConfig) -> str:
     """``auto`` picks ``cuda`` when a GPU is visible and the assignment has that profile, else ``cpu``."""
     if requested != "auto":
-        config.profile(requested)
+        chosen = config.profile(requested)
+        if chosen.device.startswith("cuda") and not _cuda_available():
+            raise ValueError(f"the {requested} profile runs on {chosen.device}, but torch sees no CUDA GPU on "
+                             "this machine: grade with --profile cpu (or auto, which picks cpu here)")
         return requested
     try:
         import torch

@@ -1,0 +1,518 @@
+"""Checks for the MNIST homework (HW4): data loaders, baselines, evaluation and training loops, CNNs.
+
+Held-out digits stay here. The grader reads the test split of the digit files itself, sends only
+the images to the student's process, and compares the predicted classes with labels that never
+leave this process. Training for the accuracy checks happens in the student's process on
+training digits only, on the device of the grading profile (``NNCOURSE_DEVICE``), within the
+profile's budgets: ``train_digits`` (how many training digits), ``mlp_epochs``, ``cnn_epochs``,
+``heldout_digits`` (how many test digits are scored), ``mlp_lr``, ``cnn_lr`` and ``full_mnist`` (1: use full MNIST when
+the grader's machine has it, else the bundled sample). With full MNIST the thresholds are the
+profile's ``<name>``; with the sample a profile may give ``<name>_sample`` instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from autograder.checks.base import CheckFailed, budget, current, fail, label, observe, record, rng, seed_for
+from autograder.probes import digit_file, read_idx
+
+MLP_SPEC = {"kind": "mlp", "sizes": [784, 64, 64, 64, 10], "activation": "tanh"}
+EVAL_SPEC = {"kind": "mlp", "sizes": [784, 32, 10], "activation": "tanh", "dropout": 0.5}
+DEVICE_HINT = ("; the grader runs your code on the device it passes in: move tensors with "
+               "`.to(device)` using the `device` argument, never a hard-coded \"cuda\"")
+
+
+# --- grader-side formulas ------------------------------------------------------------------------
+
+def random_mlp(sizes: list[int], tag: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Grader-chosen float32 weights (out, in) and biases (out,), scaled so outputs stay moderate."""
+    generator = rng(tag)
+    return [(generator.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in)).astype(np.float32),
+             generator.normal(0.0, 0.3, size=(fan_out,)).astype(np.float32))
+            for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+
+
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "identity": lambda z: z}
+
+
+def mlp_formula(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str) -> np.ndarray:
+    """The logits an MLP computes, in float64, with ``activation`` between layers."""
+    h = X.astype(np.float64)
+    for i, (W, b) in enumerate(layers):
+        h = h @ W.astype(np.float64).T + b.astype(np.float64)
+        if i < len(layers) - 1:
+            h = ACTIVATIONS[activation](h)
+    return h
+
+
+def _layer_shapes(sizes: list[int]) -> list[tuple[tuple[int, int], tuple[int]]]:
+    return [((fan_out, fan_in), (fan_out,)) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+
+
+# --- the digits the grader holds ---------------------------------------------------------------
+
+def digit_folder() -> tuple[str, str]:
+    """(folder of IDX files, "full" | "sample"): full MNIST when the profile allows it and it is present."""
+    from student_lib import datasets
+
+    if budget("full_mnist", 0) >= 1 and datasets.mnist_source() == "full":
+        return str(datasets._candidate_root(None) / "MNIST" / "raw"), "full"
+    return str(datasets.SAMPLE_DIR), "sample"
+
+
+@functools.lru_cache(maxsize=4)
+def _split(folder: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    images = read_idx(digit_file(folder, f"{split}-images-idx3-ubyte"))
+    labels = read_idx(digit_file(folder, f"{split}-labels-idx1-ubyte")).astype(np.int64)
+    return images, labels
+
+
+def heldout_digits(folder: str) -> tuple[np.ndarray, np.ndarray]:
+    """The test split (or a grader-seeded part of it, ``heldout_digits`` long): uint8 (n, 28, 28), int64 (n,)."""
+    images, labels = _split(folder, "t10k")
+    n = int(budget("heldout_digits", len(images)))
+    if n < len(images):
+        chosen = np.sort(rng("heldout").permutation(len(images))[:n])
+        images, labels = images[chosen], labels[chosen]
+    return images, labels
+
+
+def digit_threshold(name: str, source: str) -> float:
+    """The profile's threshold ``name``, or ``name_sample`` when grading on the bundled sample and it exists."""
+    thresholds = current().thresholds
+    key = f"{name}_sample" if source == "sample" and f"{name}_sample" in thresholds else name
+    if key not in thresholds:
+        raise KeyError(f"threshold {key!r} is not in the grading profile; hidden checks run under `nncourse grade`")
+    return float(thresholds[key])
+
+
+def _observe(probe: str, *args: Any, **kwargs: Any) -> Any:
+    """observe(), with a hint added when the student's code asked for a GPU the grader does not use."""
+    try:
+        return observe(probe, *args, **kwargs)
+    except CheckFailed as exc:
+        text = str(exc)
+        if any(word in text for word in ("cuda", "CUDA", "NVIDIA")):
+            raise CheckFailed(text + DEVICE_HINT) from None
+        raise
+
+
+def _accuracy_message(what: str, accuracy: float, needed: float, n: int, source: str, advice: str) -> str:
+    data = "the bundled sample's test split" if source == "sample" else "the MNIST test split"
+    return (f"{what} on {n:,} held-out digits from {data}: expected an accuracy of at least {needed:.3f}, "
+            f"found {accuracy:.3f}: {advice}")
+
+
+# --- q1: data ----------------------------------------------------------------------------------
+
+def check_digit_batch_format(images: Any, labels: Any, flat_images: Any) -> None:
+    """Format only: a batch of (B, 1, 28, 28) float32 images, (B,) labels and the batch flattened to (B, 784)."""
+    x = np.asarray(observe("value", images))
+    y = np.asarray(observe("value", labels))
+    flat = np.asarray(observe("value", flat_images))
+    if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
+        fail(f"{label(images)} should be a batch of shape (B, 1, 28, 28), found {x.shape}")
+    if x.dtype != np.float32:
+        fail(f"{label(images)} should hold float32 pixels, found {x.dtype}")
+    if y.shape != (len(x),):
+        fail(f"{label(labels)} should have shape ({len(x)},), one label per image, found {y.shape}")
+    if flat.shape != (len(x), 784):
+        fail(f"{label(flat_images)} should have shape ({len(x)}, 784), found {flat.shape}")
+
+
+def check_digit_loader(loader: Any, images: Any, flat_images: Any) -> None:
+    """The loader gives float32 (B, 1, 28, 28) images in [0, 1] and int64 labels 0-9; the flat batch is their reshape."""
+    seen = _observe("loader_batches", loader, max_batches=2)
+    if not seen["batches"]:
+        fail(f"{label(loader)} gave no batches: build it from the training dataset")
+    for batch in seen["batches"]:
+        x, y = np.asarray(batch["images"]), np.asarray(batch["labels"])
+        if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
+            fail(f"batches of {label(loader)} should hold images of shape (B, 1, 28, 28), found {x.shape}")
+        if batch["image_dtype"] != "float32":
+            fail(f"images from {label(loader)} should be float32, found {batch['image_dtype']}")
+        if x.min() < 0 or x.max() > 1 or x.max() < 0.5:
+            fail(f"images from {label(loader)} should be scaled to [0, 1], found values from {x.min():.3g} to "
+                 f"{x.max():.3g}: use transforms.ToTensor() (which divides by 255) and no normalisation")
+        if batch["label_dtype"] != "int64" or y.shape != (len(x),) or y.min() < 0 or y.max() > 9:
+            fail(f"labels from {label(loader)} should be int64 classes 0-9 of shape ({len(x)},), found "
+                 f"{batch['label_dtype']} of shape {y.shape}")
+    x = np.asarray(observe("value", images), dtype=np.float32)
+    flat = np.asarray(observe("value", flat_images), dtype=np.float32)
+    if x.ndim != 4 or flat.shape != (len(x), 784) or not np.array_equal(flat, x.reshape(len(x), 784)):
+        fail(f"{label(flat_images)} should be {label(images)} with each image's 28 x 28 pixels laid out in one "
+             "row of 784, row after row: use images.reshape(len(images), -1) or nn.Flatten()")
+
+
+@functools.lru_cache(maxsize=4)
+def _fingerprints(folder: str, split: str) -> frozenset[bytes]:
+    images, _ = _split(folder, split)
+    return frozenset(hashlib.sha1(image.tobytes()).digest() for image in images)
+
+
+def check_loader_uses_training_split(loader: Any, max_batches: int = 4) -> None:
+    """Every digit the training loader gives comes from the training split, none from the test split."""
+    from student_lib.datasets import SAMPLE_DIR
+
+    seen = _observe("loader_batches", loader, max_batches=max_batches)
+    pixels = [np.asarray(b["images"], dtype=np.float64) for b in seen["batches"]]
+    if not pixels or any(p.ndim != 4 or p.shape[1:] != (1, 28, 28) for p in pixels):
+        fail(f"{label(loader)} should give batches of images of shape (B, 1, 28, 28)")
+    images = np.concatenate(pixels)
+    as_bytes = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
+    marks = [hashlib.sha1(image.tobytes()).digest() for image in as_bytes]
+    folder = str(SAMPLE_DIR)
+    test = sum(mark in _fingerprints(folder, "t10k") for mark in marks)
+    train = sum(mark in _fingerprints(folder, "train") for mark in marks)
+    if test:
+        fail(f"{label(loader)}: {test} of the first {len(marks)} digits it gives come from the test split: "
+             "train on load_mnist(train=True) only and keep the test split for the final evaluation")
+    if train < len(marks) // 2:
+        fail(f"{label(loader)}: only {train} of the first {len(marks)} digits it gives are MNIST training "
+             "digits as load_mnist(train=True) returns them: load them with the default ToTensor transform")
+
+
+# --- q2: the scikit-learn baseline -------------------------------------------------------------
+
+def check_baseline_accuracy(model: Any, reported: Any, *, threshold_name: str) -> None:
+    """A fitted LogisticRegression on 784 pixels in [0, 1] reaches the threshold on held-out digits."""
+    kind = observe("describe", model)
+    if not kind["has_predict"]:
+        fail(f"{label(model)} should be a fitted scikit-learn LogisticRegression, found a {kind['type']}")
+    folder, source = digit_folder()
+    images, labels = heldout_digits(folder)
+    predicted = np.asarray(_observe("sklearn_predict_digits", model, images)).reshape(-1)
+    if predicted.shape != labels.shape:
+        fail(f"{label(model)}.predict on {len(images)} digits returned {predicted.size} labels")
+    accuracy = float(np.mean(predicted.astype(np.int64) == labels))
+    needed = digit_threshold(threshold_name, source)
+    record("baseline accuracy", accuracy, needed)
+    if accuracy < needed:
+        fail(_accuracy_message(label(model), accuracy, needed, len(labels), source,
+                               "fit it on flattened training digits scaled to [0, 1] (shape (n, 784)), "
+                               "with enough digits and iterations"))
+    value = observe("value", reported)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        value = float(value.reshape(()))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        fail(f"{label(reported)} should be the baseline's validation accuracy as a fraction between 0 and 1, "
+             f"found {value!r}")
+
+
+# --- q3: the MLP -------------------------------------------------------------------------------
+
+def check_tanh_mlp_layers(model: Any, *, sizes: list[int], args: list | tuple = (), tolerance: float = 1e-4) -> None:
+    """With grader weights, ``model(*args)`` computes the ``sizes`` network with tanh between layers.
+
+    Softmax at the end is not judged here (``check_returns_logits`` does that), so one bug costs one test.
+    """
+    arch = observe("architecture", model, args=list(args))
+    params = [(p["name"], tuple(p["shape"])) for p in arch["parameters"] if p["trainable"]]
+    expected_shapes = [s for layer in _layer_shapes(sizes) for s in layer]
+    widths = "-".join(map(str, sizes))
+    if sorted(s for _, s in params) != sorted(expected_shapes):
+        fail(f"{label(model)}({', '.join(map(str, args))}): a {widths} network has weights and biases of "
+             f"shapes {', '.join(map(str, expected_shapes))}; found {', '.join(str(s) for _, s in params) or 'none'}: "
+             "use the width argument for every hidden layer")
+    layers = random_mlp(sizes, "tanh-mlp")
+    values, unused = {}, list(params)
+    for W, b in layers:
+        for array in (W, b):
+            name, _ = next(item for item in unused if item[1] == array.shape)
+            unused.remove((name, array.shape))
+            values[name] = array
+    X = rng("tanh-mlp-inputs").uniform(0.0, 1.0, size=(32, 1, 28, 28)).astype(np.float32)
+    out = np.asarray(observe("digit_forward", model, X, values=values, args=list(args))["output"], dtype=np.float64)
+    expected = mlp_formula(layers, X.reshape(32, -1), "tanh")
+    if out.shape != expected.shape:
+        fail(f"{label(model)} on images of shape {X.shape}: expected an output of shape {expected.shape}, "
+             f"found {out.shape}: flatten the images first")
+    softmax = np.exp(expected - expected.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    if np.max(np.abs(out - expected)) <= tolerance or np.max(np.abs(out - softmax)) <= tolerance:
+        return
+    for act, reason in (("identity", "there is no activation between the layers"),
+                        ("relu", "it uses ReLU between the layers where the question asks for Tanh")):
+        if np.max(np.abs(out - mlp_formula(layers, X.reshape(32, -1), act))) <= tolerance:
+            fail(f"{label(model)}: with weights chosen by the grader the output is not that of the {widths} "
+                 f"network with Tanh: {reason}")
+    fail(f"{label(model)}: with weights chosen by the grader the output differs from the {widths} network "
+         f"with Tanh between layers by up to {np.max(np.abs(out - expected)):.3g}: apply Flatten, then the "
+         "layers in order with Tanh after every layer but the last")
+
+
+def check_digit_logits(model: Any, *, args: list | tuple = ()) -> None:
+    """``model(*args)`` returns ten raw scores per image (logits), not softmax probabilities."""
+    X = rng("logits-images").uniform(0.0, 1.0, size=(16, 1, 28, 28)).astype(np.float32)
+    out = np.asarray(observe("digit_forward", model, X, args=list(args))["output"], dtype=np.float64)
+    if out.shape != (16, 10):
+        fail(f"{label(model)} on images of shape {X.shape}: expected 10 scores per image, shape (16, 10), "
+             f"found {out.shape}")
+    if not np.all(np.isfinite(out)):
+        fail(f"{label(model)} returned NaN or infinite values")
+    if np.all((out >= 0) & (out <= 1)) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4):
+        fail(f"{label(model)} returns probabilities (every row sums to 1): return the raw scores (logits) of "
+             "the last nn.Linear; nn.CrossEntropyLoss applies log-softmax itself, and a softmax before it "
+             "flattens the gradients so the loss stalls")
+    if np.all(out <= 0) and np.allclose(np.exp(out).sum(axis=1), 1.0, atol=1e-4):
+        fail(f"{label(model)} returns log-probabilities (log_softmax): return the raw scores of the last "
+             "nn.Linear, which nn.CrossEntropyLoss expects")
+
+
+# --- q4: evaluate ------------------------------------------------------------------------------
+
+def _evaluation_case(n: int = 150, batch_size: int = 64) -> dict:
+    """A grader model, images with clear predictions, labels with exactly ``right`` of ``n`` correct."""
+    layers = random_mlp(EVAL_SPEC["sizes"], "eval-model")
+    generator = rng("eval-data")
+    images = generator.integers(0, 256, size=(3 * n, 28, 28)).astype(np.uint8)
+    scores = mlp_formula(layers, images.reshape(len(images), -1).astype(np.float32) / 255.0, "tanh")
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    keep = np.flatnonzero(top2[:, 1] - top2[:, 0] > 1e-3)[:n]
+    images, predicted = images[keep], scores[keep].argmax(axis=1)
+    right = int(0.65 * n) + int(generator.integers(0, 10))
+    for _ in range(20):
+        correct = np.zeros(n, dtype=bool)
+        correct[generator.choice(n, size=right, replace=False)] = True
+        per_batch = [correct[i:i + batch_size].mean() for i in range(0, n, batch_size)]
+        if abs(np.mean(per_batch) - right / n) > 2e-3:
+            break
+    labels = np.where(correct, predicted, (predicted + 1 + generator.integers(0, 9, size=n)) % 10)
+    return {"layers": layers, "images": images, "labels": labels.astype(np.int64), "expected": right / n,
+            "batch_mean": float(np.mean(per_batch)), "n": n, "batch_size": batch_size}
+
+
+def _run_evaluate(fn: Any, case: dict) -> dict:
+    params = [p for layer in case["layers"] for p in layer]
+    seen = _observe("evaluate_reference", fn, EVAL_SPEC, params, case["images"], case["labels"],
+                    batch_size=case["batch_size"])
+    result = seen["result"]
+    array = None if isinstance(result, (dict, str)) or result is None else np.asarray(result)
+    if array is None or array.dtype.kind not in "biuf" or array.size != 1:
+        fail(f"{label(fn)}(model, loader, device) should return the accuracy as one number, found "
+             f"{'None' if result is None else type(result).__name__}")
+    seen["value"] = float(array.reshape(()))
+    return seen
+
+
+def check_evaluate_format(fn: Any) -> None:
+    """Format only: ``fn(model, loader, device)`` returns one number between 0 and 1."""
+    seen = _run_evaluate(fn, _evaluation_case(n=40, batch_size=16))
+    if not 0 <= seen["value"] <= 1:
+        fail(f"{label(fn)} should return a fraction between 0 and 1, found {seen['value']:.4g}")
+
+
+def check_evaluate_accuracy(fn: Any) -> None:
+    """On a grader model with dropout whose accuracy is known, ``fn`` returns exactly that accuracy."""
+    case = _evaluation_case()
+    seen = _run_evaluate(fn, case)
+    value, expected = seen["value"], case["expected"]
+    what = (f"{label(fn)} on a grader model that classifies {round(expected * case['n'])} of {case['n']} digits "
+            f"correctly (batches of {case['batch_size']})")
+    if seen["changed"]:
+        fail(f"{what}: the model's parameters changed during evaluation: evaluate must not train")
+    if abs(value - expected) <= 1e-4:
+        return
+    if any(call["training"] for call in seen["calls"]):
+        fail(f"{what}: expected {expected:.4f}, found {value:.4f}: the model ran in training mode, where "
+             "dropout changes its predictions: call model.eval() before the loop")
+    if abs(value - 100 * expected) <= 1e-2:
+        fail(f"{what}: expected {expected:.4f}, found {value:.4f}: return a fraction, not a percentage")
+    if abs(value - case["batch_mean"]) <= 1e-4:
+        fail(f"{what}: expected {expected:.4f}, found {value:.4f}, the mean of per-batch accuracies: the last "
+             "batch is smaller, so count correct predictions and divide by the number of digits")
+    fail(f"{what}: expected {expected:.4f}, found {value:.4f}: count predictions (argmax over dim 1) equal "
+         "to the labels over every batch and divide by the number of digits")
+
+
+def check_evaluate_no_grad(fn: Any) -> None:
+    """``fn`` runs the model in eval mode without building autograd graphs."""
+    seen = _run_evaluate(fn, _evaluation_case(n=40, batch_size=16))
+    calls = seen["calls"]
+    if not calls:
+        fail(f"{label(fn)} never called the model it was given")
+    if any(call["grad"] for call in calls):
+        fail(f"{label(fn)} ran the model with gradient tracking on ({sum(c['grad'] for c in calls)} of "
+             f"{len(calls)} calls): wrap the loop in `with torch.no_grad():` so evaluation stores no graph")
+    if any(call["training"] for call in calls):
+        fail(f"{label(fn)} ran the model in training mode: call model.eval() before the loop")
+
+
+# --- q5: train_one_epoch -----------------------------------------------------------------------
+
+def _softmax_ce(W: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    logits = x @ W.T + b
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(p[np.arange(len(y)), y])))
+    grad = p.copy()
+    grad[np.arange(len(y)), y] -= 1.0
+    grad /= len(y)
+    return loss, grad.T @ x, grad.sum(axis=0)
+
+
+def _reference_epoch(W, b, x, y, batch_size, lr, accumulate=False):
+    snapshots, losses = [], []
+    gW, gb = np.zeros_like(W), np.zeros_like(b)
+    for start in range(0, len(x), batch_size):
+        loss, dW, db = _softmax_ce(W, b, x[start:start + batch_size], y[start:start + batch_size])
+        gW, gb = (gW + dW, gb + db) if accumulate else (dW, db)
+        W, b = W - lr * gW, b - lr * gb
+        snapshots.append((W, b))
+        losses.append(loss)
+    return snapshots, losses
+
+
+def _epoch_case(n: int = 96, batch_size: int = 32, lr: float = 0.5) -> dict:
+    generator = rng("epoch-data")
+    W = generator.normal(0.0, 0.05, size=(10, 784)).astype(np.float32)
+    b = generator.normal(0.0, 0.05, size=(10,)).astype(np.float32)
+    images = generator.integers(0, 256, size=(n, 28, 28)).astype(np.uint8)
+    labels = generator.integers(0, 10, size=n).astype(np.int64)
+    return {"W": W, "b": b, "images": images, "labels": labels, "batch_size": batch_size, "lr": lr,
+            "x": images.reshape(n, -1).astype(np.float32).astype(np.float64) / 255.0}
+
+
+def _run_epoch(fn: Any, case: dict) -> dict:
+    return _observe("train_epoch_reference", fn, [case["W"], case["b"]], case["images"], case["labels"],
+                    batch_size=case["batch_size"], lr=case["lr"])
+
+
+def _mean_loss(value: Any, what: str) -> float:
+    array = None if isinstance(value, (dict, str)) or value is None else np.asarray(value)
+    if array is None or array.dtype.kind not in "biuf" or array.size != 1 or not np.isfinite(array).all():
+        fail(f"{what} should return the epoch's mean loss as one finite number, found "
+             f"{'None' if value is None else (type(value).__name__ if array is None else f'an array of shape {array.shape}')}")
+    return float(array.reshape(()))
+
+
+def check_train_epoch_format(fn: Any) -> None:
+    """Format only: ``fn(model, loader, loss_fn, optimizer, device)`` returns one finite number."""
+    seen = _run_epoch(fn, _epoch_case(n=32, batch_size=16))
+    _mean_loss(seen["result"], f"{label(fn)}(model, loader, loss_fn, optimizer, device)")
+
+
+def check_train_epoch_steps(fn: Any, *, tolerance: float = 2e-4) -> None:
+    """One epoch of ``fn`` on a grader linear model equals mini-batch SGD: one step per batch, fresh gradients."""
+    case = _epoch_case()
+    seen = _run_epoch(fn, case)
+    what = (f"{label(fn)} on a grader model with {len(case['x'])} digits in batches of {case['batch_size']} "
+            f"(plain SGD, lr {case['lr']})")
+    batches = -(-len(case["x"]) // case["batch_size"])
+    if any(not call["training"] for call in seen["calls"]):
+        fail(f"{what}: the model ran in eval mode: call model.train() at the start of the epoch")
+    if seen["steps"] != batches:
+        fail(f"{what}: expected {batches} optimizer steps, one per batch, found {seen['steps']}")
+    reference, losses = _reference_epoch(case["W"].astype(np.float64), case["b"].astype(np.float64),
+                                         case["x"], case["labels"], case["batch_size"], case["lr"])
+
+    def matches(expected: list) -> bool:
+        return all(np.max(np.abs(np.asarray(found[0]) - W)) <= tolerance
+                   and np.max(np.abs(np.asarray(found[1]) - b)) <= tolerance
+                   for found, (W, b) in zip(seen["snapshots"], expected))
+
+    if not matches(reference):
+        accumulated, _ = _reference_epoch(case["W"].astype(np.float64), case["b"].astype(np.float64),
+                                          case["x"], case["labels"], case["batch_size"], case["lr"], accumulate=True)
+        if matches(accumulated):
+            fail(f"{what}: from the second batch on the updates add up the gradients of earlier batches: call "
+                 "optimizer.zero_grad() before loss.backward() in every batch")
+        fail(f"{what}: the parameters after the steps differ from mini-batch gradient descent: for every batch "
+             "zero the gradients, compute loss_fn(model(images), labels), call loss.backward(), then optimizer.step()")
+    found = _mean_loss(seen["result"], what)
+    expected = float(np.mean(losses))
+    if abs(found - expected) > 1e-3 * max(1.0, abs(expected)):
+        fail(f"{what}: expected the mean of the {batches} batch losses, {expected:.4f}, found {found:.4f}: "
+             "add up loss.item() over the batches and divide by the number of batches")
+
+
+def check_train_epoch_accuracy(fn: Any, *, threshold_name: str) -> None:
+    """The grader's 784-64-64-64-10 Tanh network, trained with ``fn`` under the profile's budget, classifies held-out digits."""
+    folder, source = digit_folder()
+    images, labels = heldout_digits(folder)
+    epochs, count = int(budget("mlp_epochs", 3)), int(budget("train_digits", 8000))
+    lr = float(budget("mlp_lr", 2e-3))
+    seen = _observe("fit_digits", None, folder, images, train_fn=fn, spec=MLP_SPEC, count=count, epochs=epochs,
+                    batch_size=64, lr=lr, data_seed=seed_for("mlp-train"), subject=label(fn))
+    accuracy = float(np.mean(np.asarray(seen["predictions"]).reshape(-1) == labels))
+    needed = digit_threshold(threshold_name, source)
+    record("mlp accuracy", accuracy, needed)
+    if accuracy < needed:
+        fail(_accuracy_message(f"the 784-64-64-64-10 Tanh network trained with {label(fn)} for {epochs} epoch(s) "
+                               f"on {count:,} training digits (Adam, lr {lr:g})", accuracy, needed, len(labels), source,
+                               "check that every batch zeroes the gradients, computes the loss on the model's "
+                               "logits, calls backward and steps the optimizer"))
+
+
+# --- q6: the CNN -------------------------------------------------------------------------------
+
+def _cnn_shapes(model: Any) -> dict:
+    images = rng("cnn-shapes").integers(0, 256, size=(5, 28, 28)).astype(np.uint8)
+    seen = _observe("cnn_shapes", model, images)
+    if seen["output"] != [5, 10]:
+        fail(f"{label(model)}() on images of shape (5, 1, 28, 28): expected an output of shape (5, 10), found "
+             f"{tuple(seen['output'])}")
+    return seen
+
+
+def check_cnn_output(model: Any) -> None:
+    """Format only: ``model()`` maps (n, 1, 28, 28) images to (n, 10) scores."""
+    _cnn_shapes(model)
+
+
+def check_cnn_architecture(model: Any, *, max_parameters: int) -> None:
+    """conv, pool, conv, pool, linear: two Conv2d layers with downsampling after each, a Linear last, under the ceiling."""
+    seen = _cnn_shapes(model)
+    if seen["parameters"] > max_parameters:
+        fail(f"{label(model)}() has {seen['parameters']:,} trainable parameters; the ceiling is {max_parameters:,}: "
+             "use fewer channels, pool after each convolution, and a single small Linear layer")
+    convs = [layer for layer in seen["layers"] if layer["type"] == "Conv2d"]
+    linears = [layer for layer in seen["layers"] if layer["type"] == "Linear"]
+    if len(convs) < 2 or not linears:
+        fail(f"{label(model)}: expected at least two nn.Conv2d layers and an nn.Linear used in forward, found "
+             f"{len(convs)} Conv2d and {len(linears)} Linear")
+    first, second = convs[0], convs[1]
+    if second["in"][-1] >= first["out"][-1] or second["in"][-2] >= first["out"][-2]:
+        fail(f"{label(model)}: the second convolution sees {second['in'][-2]}x{second['in'][-1]} feature maps, as "
+             f"large as the first one's output ({first['out'][-2]}x{first['out'][-1]}): pool (nn.MaxPool2d(2)) "
+             "between the convolutions")
+    conv_out = int(np.prod(second["out"][1:]))
+    if linears[0]["in"][-1] >= conv_out:
+        fail(f"{label(model)}: the Linear layer reads {linears[0]['in'][-1]:,} features, all of the second "
+             f"convolution's {conv_out:,} outputs: pool after the second convolution too")
+    if seen["layers"][-1]["type"] != "Linear":
+        fail(f"{label(model)}: the last layer should be nn.Linear giving the 10 class scores")
+
+
+def check_cnn_accuracy(model: Any, *, threshold_name: str, max_parameters: int) -> None:
+    """A fresh ``model()`` trained by the grader (Adam, the profile's epochs) classifies held-out digits."""
+    folder, source = digit_folder()
+    images, labels = heldout_digits(folder)
+    epochs, count = int(budget("cnn_epochs", 2)), int(budget("train_digits", 8000))
+    lr = float(budget("cnn_lr", 3e-3))
+    seen = _observe("fit_digits", model, folder, images, count=count, epochs=epochs, batch_size=64, lr=lr,
+                    max_parameters=max_parameters, data_seed=seed_for("cnn-train"))
+    if not seen["trained"]:
+        fail(f"{label(model)}() has {seen['parameters']:,} trainable parameters, over the ceiling of "
+             f"{max_parameters:,}, so the grader did not train it: size cannot buy accuracy here")
+    accuracy = float(np.mean(np.asarray(seen["predictions"]).reshape(-1) == labels))
+    needed = digit_threshold(threshold_name, source)
+    record("cnn accuracy", accuracy, needed)
+    if accuracy < needed:
+        fail(_accuracy_message(f"a fresh {label(model)}() trained by the grader for {epochs} epoch(s) on {count:,} "
+                               f"training digits (Adam, lr {lr:g})", accuracy, needed, len(labels), source,
+                               "check the layers (a ReLU after each convolution?) and that forward returns logits"))
+
+
+__all__ = [
+    "check_baseline_accuracy", "check_cnn_accuracy", "check_cnn_architecture", "check_cnn_output",
+    "check_digit_batch_format", "check_digit_loader", "check_evaluate_accuracy", "check_evaluate_format",
+    "check_digit_logits", "check_evaluate_no_grad", "check_loader_uses_training_split", "check_tanh_mlp_layers",
+    "check_train_epoch_accuracy", "check_train_epoch_format", "check_train_epoch_steps",
+]
