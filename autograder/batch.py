@@ -39,15 +39,19 @@ def discover(paths: list[Path]) -> list[tuple[str, Path]]:
 
 def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int = 1,
                profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
+               memory_mb: int | None = None,
                progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Grade every submission; write results/<id>.json and gradebook.csv under ``out_dir``."""
     submissions = discover(paths)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # no submission may read another's notebook or the grades written so far
+    private = [out_dir.resolve(), *dict.fromkeys(p.resolve().parent for _, p in submissions)]
 
     def one(item: tuple[str, Path]) -> dict[str, Any]:
         submission_id, path = item
         result = grade_submission(path, assignment, profile=profile, seed=seed, timeout=timeout,
-                                  submission_id=submission_id)
+                                  submission_id=submission_id, hidden_paths=private,
+                                  memory_mb=memory_mb)
         write_result(out_dir, result)
         if progress:
             progress(result)

@@ -58,6 +58,11 @@ def split_master(master: dict) -> tuple[dict, dict]:
     return {**master, "cells": cells}, config.to_dict()
 
 
+def canary(name: str) -> str:
+    """A string written into every hidden test file of ``name``: it must never reach the student side."""
+    return "nncourse-canary-" + hashlib.sha256(f"hidden tests of {name}".encode()).hexdigest()[:16]
+
+
 def normalise_notebook(nb: dict) -> str:
     """Deterministic JSON text for a generated notebook: stable cell ids, no outputs, sorted keys."""
     for index, cell in enumerate(nb["cells"]):
@@ -100,6 +105,9 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
             (student_dir / f"{name}.ipynb").write_text(normalise_notebook(student_nb), encoding="utf-8")
         bundle_dir.mkdir(parents=True)
         shutil.copytree(generated / "autograder" / "tests", bundle_dir / "tests")
+        for test_file in sorted((bundle_dir / "tests").glob("*.py")):
+            text = test_file.read_text(encoding="utf-8")
+            test_file.write_text(f"# {canary(name)}\n{text}", encoding="utf-8")
         (bundle_dir / "grading.json").write_text(json.dumps(grading, indent=1, sort_keys=True) + "\n")
     return BuildResult(name, student_dir, bundle_dir)
 

@@ -49,10 +49,12 @@ def build(assignments: tuple[str, ...], check: bool) -> None:
               help="Folder for gradebook.csv and results/.")
 @click.option("--timeout", type=float, default=None, help="Seconds per submission (default: the assignment's).")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Submissions graded at once.")
+@click.option("--memory", "memory_mb", type=int, default=None,
+              help="Memory cap per submission in MB (default: the assignment's).")
 @click.option("--profile", default="auto", show_default=True, help="Grading profile: auto, cpu or cuda.")
 @click.option("--seed", type=int, default=None, help="Grader seed (default: the assignment's).")
 def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout: float | None,
-          jobs: int, profile: str, seed: int | None) -> None:
+          jobs: int, profile: str, seed: int | None, memory_mb: int | None) -> None:
     """Grade notebooks (files or folders) for ASSIGNMENT without Docker."""
     from autograder.batch import grade_many
     from autograder.build import BuildError
@@ -65,8 +67,12 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
         chosen = resolve_profile(profile, hw.config)
     except (BuildError, ValueError) as exc:
         _fail(str(exc))
+    from autograder.sandbox import describe_level
+
     click.echo(f"Grading {assignment} with the {chosen} profile ...", err=True)
+    click.echo(describe_level(), err=True)
     results = grade_many(list(submissions), hw, out_dir, jobs=jobs, profile=chosen, timeout=timeout, seed=seed,
+                         memory_mb=memory_mb,
                          progress=lambda r: click.echo(f"  {r['submission']}: {r['score']}/{r['max_score']} "
                                                        f"({r['status']}, {r['seconds']} s)", err=True))
     click.echo(score_table(results))

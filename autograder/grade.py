@@ -6,6 +6,7 @@ returns; hidden tests, hidden labels and scores never enter that process.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import __version__
+from autograder import __version__, paths
 from autograder.build import ensure_bundle
 from autograder.checks.base import CheckFailed, GradingContext, Ref, grading
 from autograder.config import GradingConfig
-from autograder.notebooks import CodeCell, Ungradable, code_cells, read_notebook
+from autograder.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook
+from autograder.sandbox import ResourceLimits
 from autograder.session import CellReport, Limits, SessionDead, StudentSession
 from autograder.test_files import TestFile, load_test_dir
 
@@ -76,8 +78,13 @@ def _run_case(case: Any, ctx: GradingContext) -> tuple[bool, str, bool]:
 
 def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu",
                      seed: int | None = None, timeout: float | None = None,
-                     submission_id: str | None = None) -> dict[str, Any]:
-    """Grade the notebook at ``path``; always returns a result dict with a status and a message."""
+                     submission_id: str | None = None, memory_mb: int | None = None,
+                     hidden_paths: list[Path] | None = None) -> dict[str, Any]:
+    """Grade the notebook at ``path``; always returns a result dict with a status and a message.
+
+    ``hidden_paths`` are hidden from the student process besides the grader's own files (a
+    batch's output folder, for example).
+    """
     config = assignment.config
     prof = config.profile(profile)
     seed = config.seed if seed is None else seed
@@ -89,9 +96,15 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
         "status": "ok", "message": "", "score": 0, "max_score": _fmt(assignment.max_score),
         "questions": [], "cells": [],
     }
+    unzipped: Path | None = None
     try:
-        cells = code_cells(read_notebook(path))
+        if path.suffix.lower() == ".zip":
+            unzipped = Path(tempfile.mkdtemp(prefix="nncourse-zip-")) / f"{assignment.name}.ipynb"
+            unzipped.write_bytes(notebook_from_zip(path, assignment.name))
+        cells = code_cells(read_notebook(unzipped or path))
     except Ungradable as exc:
+        if unzipped:
+            shutil.rmtree(unzipped.parent, ignore_errors=True)
         return _finish(result, assignment, {}, {}, "ungradable", f"ungradable: {exc}", started)
 
     limits = Limits(total=timeout or config.submission_timeout, cell=config.cell_timeout,
@@ -102,13 +115,19 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
     question_of = {c.index: c.question for c in cells}
     outcomes: dict[str, tuple[bool, str, bool]] = {}
     measured: dict[str, list[dict]] = {}
+    figures: dict[str, list[dict]] = {}
     dead: SessionDead | None = None
     workdir = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
     try:
         (workdir / "submission").mkdir()
-        shutil.copyfile(path, workdir / "submission" / f"{assignment.name}.ipynb")
+        shutil.copyfile(unzipped or path, workdir / "submission" / f"{assignment.name}.ipynb")
+        root = paths.course_root()
         session = StudentSession(workdir / "submission", seed=seed, threads=config.threads,
-                                 limits=limits, env=env)
+                                 limits=limits, env=env,
+                                 secret_paths=[assignment.bundle, paths.solutions_dir(), paths.dist_dir(),
+                                               root / "tests", root / ".git", path.resolve().parent,
+                                               *(hidden_paths or [])],
+                                 resources=ResourceLimits(memory_mb=memory_mb or config.memory_mb))
         with session:
             try:
                 session.run_notebook([{"index": c.index, "source": c.source} for c in cells])
@@ -123,15 +142,19 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
                                          thresholds=prof.thresholds, budgets=prof.budgets,
                                          probe_timeout=config.probe_timeout)
                     measured[case.name] = ctx.measurements
+                    figures[case.name] = ctx.figures
                     try:
                         outcomes[case.name] = _run_case(case, ctx)
                     except SessionDead as exc:
                         dead = exc
                         outcomes[case.name] = (False, f"not graded: {exc.message}", False)
             reports = session.cells
+            result["sandbox"] = session.sandbox.mode
             crash_output = session.process_output() if dead is not None else ""
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        if unzipped:
+            shutil.rmtree(unzipped.parent, ignore_errors=True)
 
     result["cells"] = [{"cell": r.index, "question": question_of.get(r.index), "seconds": r.seconds,
                         "error": r.error, "timed_out": r.timed_out, "output": r.output[-2000:]}
@@ -156,11 +179,13 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
     for report in errors.values():
         question = question_of.get(report.index)
         errors_by_question.setdefault(question, []).append(_cell_error_text(report, question))
-    return _finish(result, assignment, outcomes, errors_by_question, status, message, started, measured)
+    return _finish(result, assignment, outcomes, errors_by_question, status, message, started, measured,
+                   figures)
 
 
 def _finish(result: dict, assignment: Assignment, outcomes: dict, errors_by_question: dict,
-            status: str, message: str, started: float, measured: dict | None = None) -> dict:
+            status: str, message: str, started: float, measured: dict | None = None,
+            figures: dict | None = None) -> dict:
     total = 0.0
     internal = False
     for test_file in assignment.tests:
@@ -173,6 +198,11 @@ def _finish(result: dict, assignment: Assignment, outcomes: dict, errors_by_ques
             tests.append({"name": case.name, "hidden": case.hidden, "passed": passed,
                           "score": _fmt(earned), "max_score": _fmt(case.points), "message": text,
                           "measurements": (measured or {}).get(case.name, [])})
+            pictures = (figures or {}).get(case.name)
+            if pictures:  # only tests that attached one (a failing boundary check) carry the key
+                tests[-1]["figures"] = [{"title": f["title"], "mime": "image/png",
+                                         "data": base64.b64encode(f["png"]).decode("ascii")}
+                                        for f in pictures]
         failing = [t["message"] for t in tests if not t["passed"]]
         cell_errors = errors_by_question.get(test_file.name, [])
         summary = "; ".join(dict.fromkeys(cell_errors + failing)) if failing or cell_errors else "all tests passed"

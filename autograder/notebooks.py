@@ -118,3 +118,34 @@ def code_cells(nb: dict) -> list[CodeCell]:
                 earlier.question = match.group(1)
             pending = []
     return cells
+
+
+def notebook_from_zip(path: Path, assignment: str) -> bytes:
+    """The notebook inside a submitted zip, read without extracting anything else.
+
+    Only member names are inspected; nothing is written to disk, so ``../`` paths, bundled
+    modules (``numpy.py``, ``sitecustomize.py``) and logs (pickles) inside the zip have no effect.
+    """
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise Ungradable(f"the zip file cannot be opened ({exc})") from None
+    with archive:
+        members = [m for m in archive.infolist() if m.filename.endswith(".ipynb") and not m.is_dir()
+                   and ".ipynb_checkpoints" not in m.filename]
+        unsafe = [m.filename for m in members if m.filename.startswith("/") or ".." in m.filename.split("/")]
+        members = [m for m in members if m.filename not in unsafe]
+        preferred = [m for m in members if m.filename.rsplit("/", 1)[-1] == f"{assignment}.ipynb"]
+        chosen = preferred if len(preferred) == 1 else members
+        if len(chosen) != 1:
+            found = ", ".join(m.filename for m in members) or "none"
+            raise Ungradable(f"the zip should hold one notebook ({assignment}.ipynb); found {found}"
+                             + (f" (ignored unsafe names: {', '.join(unsafe)})" if unsafe else ""))
+        member = chosen[0]
+        if member.file_size > MAX_NOTEBOOK_BYTES:
+            raise Ungradable(f"the notebook in the zip is {member.file_size / 2**20:.1f} MB, over the "
+                             f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MB limit")
+        with archive.open(member) as handle:
+            return handle.read(MAX_NOTEBOOK_BYTES + 1)[:MAX_NOTEBOOK_BYTES + 1]

@@ -20,6 +20,7 @@ from typing import Any
 
 OUTPUT_CAP = 20_000  # characters of output kept per cell (head and tail)
 _CELL_FILE = re.compile(r"<ipython-input-(\d+)-")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # object addresses differ run to run; results must not
 
 
 class CappedWriter(io.TextIOBase):
@@ -92,14 +93,66 @@ def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
     return {"ename": type(exc).__name__, "evalue": message, "frames": frames[-5:]}
 
 
+_id, _getattr = id, getattr  # taken before any student code runs
+
+
+def guarded_objects() -> list[tuple[str, Any, str]]:
+    """(label, owner, attribute) of what probes rely on: a notebook must not replace them."""
+    import builtins
+
+    import numpy as np
+    import torch
+
+    from autograder import probes, protocol
+
+    found = [(f"autograder.probes.{n}", probes, n) for n, v in sorted(vars(probes).items())
+             if callable(v) and not n.startswith("__")]
+    found += [(f"autograder.protocol.{n}", protocol, n) for n in ("encode", "Channel")]
+    found += [(f"torch.nn.Module.{n}", torch.nn.Module, n) for n in (
+        "__call__", "_call_impl", "parameters", "named_parameters", "modules", "named_modules",
+        "children", "train", "eval", "to", "state_dict", "load_state_dict")]
+    found += [(f"torch.Tensor.{n}", torch.Tensor, n) for n in ("detach", "cpu", "numpy", "to", "copy_", "item")]
+    found += [(f"torch.{n}", torch, n) for n in ("no_grad", "inference_mode", "as_tensor", "tensor", "from_numpy",
+                                                 "randn", "allclose")]
+    # torch.manual_seed itself is rewrapped by torch._dynamo when torchvision is imported (load_mnist
+    # does that), so the function it wraps is the one guarded
+    found += [("torch.random.manual_seed", torch.random, "manual_seed")]
+    found += [(f"numpy.{n}", np, n) for n in ("asarray", "array", "float32", "float64", "ndarray")]
+    found += [(f"builtins.{n}", builtins, n) for n in ("isinstance", "type", "len", "float", "int", "list",
+                                                      "dict", "tuple", "getattr", "callable", "str", "bool")]
+    return found
+
+
+def fingerprint(objects: list[tuple[str, Any, str]]) -> dict[str, tuple[int, int]]:
+    """Identity of each guarded object and of its code, to notice replacement or code swapping."""
+    marks = {}
+    for label, owner, name in objects:
+        value = _getattr(owner, name, None)
+        code = _getattr(value, "__code__", None)
+        marks[label] = (_id(value), _id(code))
+    return marks
+
+
 class Runner:
     def __init__(self, channel: Any) -> None:
         from IPython.core.interactiveshell import InteractiveShell
+
+        from autograder import probes
 
         self.channel = channel
         self.shell = InteractiveShell.instance()
         self.cell_of_count: dict[int, int] = {}
         self.seed = 0
+        self.probes = dict(probes.PROBES)  # the grader's probes, fixed before student code runs
+        self.guarded = guarded_objects()
+        self.marks = fingerprint(self.guarded)
+        self.tampered: list[str] = []
+
+    def check_integrity(self) -> list[str]:
+        """What the notebook replaced among the guarded objects (sticky once seen)."""
+        now = fingerprint(self.guarded)
+        self.tampered = sorted(set(self.tampered) | {k for k, v in self.marks.items() if now.get(k) != v})
+        return self.tampered
 
     def run_cells(self, cells: list[dict]) -> None:
         for cell in cells:
@@ -118,14 +171,19 @@ class Runner:
             self.channel.send({
                 "event": "done", "cell": index, "seconds": round(time.perf_counter() - started, 3),
                 "error": None if error is None else describe_error(error, self.cell_of_count),
-                "output": writer.getvalue(),
+                "output": _ADDRESS.sub(" at 0x...", writer.getvalue()),
             })
 
     def answer(self, request: dict) -> dict:
         from autograder import probes
 
         reply = {"id": request["id"], "nonce": request["nonce"]}
-        fn = probes.PROBES.get(request["probe"])
+        if self.check_integrity():
+            names = ", ".join(self.tampered[:3]) + (" ..." if len(self.tampered) > 3 else "")
+            return {**reply, "ok": False, "kind": "tampered",
+                    "message": f"your notebook replaced parts of torch, numpy or the grader ({names}), "
+                               "so the grader cannot trust what it observes; remove that code"}
+        fn = self.probes.get(request["probe"])
         if fn is None:
             return {**reply, "ok": False, "kind": "internal", "message": f"unknown probe {request['probe']}"}
         try:
@@ -184,6 +242,10 @@ class Runner:
 def main(read_fd: int, write_fd: int) -> None:
     from autograder.protocol import Channel
 
+    if os.environ.get("NNCOURSE_RLIMITS"):
+        from autograder.sandbox import apply_limits
+
+        apply_limits(os.environ.pop("NNCOURSE_RLIMITS"))
     signal.signal(signal.SIGINT, signal.default_int_handler)
     channel = Channel(read_fd, write_fd)
     setup = channel.recv()

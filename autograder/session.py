@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.protocol import Channel, ChannelClosed, ChannelTimeout, ProtocolError
+from autograder.sandbox import ResourceLimits, Sandbox
 
 INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
 START_TIMEOUT = 120.0  # seconds for the student process to import torch and say hello
@@ -71,6 +72,8 @@ class StudentSession:
     threads: int = 1
     limits: Limits = field(default_factory=Limits)
     env: dict[str, str] = field(default_factory=dict)
+    secret_paths: list[Path] = field(default_factory=list)
+    resources: ResourceLimits = field(default_factory=ResourceLimits)
     deadline: float = 0.0
     cells: list[CellReport] = field(default_factory=list)
     dead: SessionDead | None = None
@@ -98,17 +101,35 @@ class StudentSession:
             "CUDA_VISIBLE_DEVICES": "",
             **self.env,
         }
+        self.sandbox = Sandbox(self.workdir, self._hidden_paths(), self.resources)
+        self.sandbox.prepare()
+        env.update(self.sandbox.env())
+        argv = [sys.executable, "-P", "-m", "autograder.runner", str(to_child_r), str(from_child_w)]
         self.output_path = self.workdir.parent / f"{self.workdir.name}.stdout"
-        with open(self.output_path, "wb") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "autograder.runner", str(to_child_r), str(from_child_w)],
-                cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=output,
-                stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w), start_new_session=True,
-            )
+        try:
+            fd = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "wb") as output:
+                self.process = subprocess.Popen(
+                    self.sandbox.command(argv), cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
+                    stdout=output, stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w),
+                    start_new_session=True, **self.sandbox.popen_user(),
+                )
+        except BaseException:
+            self.sandbox.release()
+            raise
         os.close(to_child_r)
         os.close(from_child_w)
         self.channel = Channel(from_child_r, to_child_w)
         self.deadline = time.monotonic() + self.limits.total
+
+    def _hidden_paths(self) -> list[Path]:
+        """Secret paths to hide, less any that holds what the student process needs to run."""
+        import autograder
+
+        needed = [self.workdir.resolve(), Path(sys.prefix).resolve(),
+                  Path(autograder.__file__).resolve().parent]
+        return [p for p in (Path(q).resolve() for q in self.secret_paths)
+                if not any(n == p or p in n.parents for n in needed)]
 
     def _remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -254,6 +275,8 @@ class StudentSession:
 
     def close(self) -> None:
         if getattr(self, "process", None) is None:
+            if getattr(self, "sandbox", None) is not None:
+                self.sandbox.release()
             return
         if self.process.poll() is None and not self.dead:
             try:
@@ -263,6 +286,7 @@ class StudentSession:
                 pass
         self._kill()
         self.channel.close()
+        self.sandbox.release()
 
     def process_output(self, limit: int = 4000) -> str:
         """The tail of what the process wrote outside any cell (crash messages, for example)."""

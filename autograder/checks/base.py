@@ -46,6 +46,7 @@ class GradingContext:
     budgets: dict[str, float] = field(default_factory=dict)
     probe_timeout: float | None = None
     measurements: list[dict] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)  # PNGs shown with a failing test's message
 
 
 _context: contextvars.ContextVar[GradingContext] = contextvars.ContextVar(
@@ -96,6 +97,11 @@ def record(metric: str, value: float, limit: float, *, higher_is_better: bool = 
                                    "limit": float(limit), "margin": round(float(margin), 6)})
 
 
+def attach_figure(title: str, png: bytes) -> None:
+    """Attach a PNG picture to the current test's result, for the student to see next to its message."""
+    current().figures.append({"title": str(title), "png": bytes(png)})
+
+
 def budget(name: str, default: float) -> float:
     return float(current().budgets.get(name, default))
 
@@ -135,6 +141,8 @@ def _explain(kind: str, reply: dict, subject: str) -> str:
         return f"{subject}: wrong type: {reply.get('message')}"
     if kind == "timeout":
         return f"{subject}: {reply.get('message')}"
+    if kind == "tampered":
+        return f"{subject} was not checked: {reply.get('message')}"
     where = ""
     frames = reply.get("frames") or []
     if frames:

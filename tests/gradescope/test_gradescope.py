@@ -146,3 +146,25 @@ def test_damaged_bundle_is_reported(zips, tmp_path):
     results = run_autograder(root)
     assert results["score"] == 0
     assert "damaged" in results["output"] and "bundle/tests/q1.py" in results["output"]
+
+
+@pytest.mark.slow
+def test_attacks_through_run_autograder(zips, tmp_path):
+    """A sample of the attack corpus (tests/attacks) graded by run_autograder: valid, 0, no leak."""
+    import tomllib
+
+    from autograder.build import canary
+
+    attacks = {a["name"]: a for a in tomllib.loads(
+        (paths.course_root() / "tests" / "attacks" / "attacks.toml").read_text(encoding="utf-8"))["attack"]}
+    student = json.loads((paths.assignments_dir() / "hw01" / "hw01.ipynb").read_text(encoding="utf-8"))
+    for name in ("fake_results_files", "read_hidden_tests", "walk_for_secrets", "forge_architecture_probe",
+                 "patch_check_library", "segfault"):
+        root = unpack(zips["hw01"], tmp_path / "gs")
+        nb = json.loads(json.dumps(student))
+        nb["cells"].append(nbformat.v4.new_code_cell(attacks[name]["code"]))
+        (root / "submission" / "hw01.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+        results = run_autograder(root)
+        assert results["score"] == 0, (name, results["output"])
+        text = (root / "results" / "results.json").read_text(encoding="utf-8")
+        assert canary("hw01") not in text, name
