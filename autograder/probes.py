@@ -510,3 +510,149 @@ def digit_forward(model: Any, images: np.ndarray, values: dict | None = None, ar
     if type(out) is not torch.Tensor:
         raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
     return {"output": plain(out, "model output")}
+
+
+# --- probes added for HW3: grader-built MLPs, watched calls, decision-boundary pictures ---------
+
+def reference_mlp(spec: dict) -> Any:
+    """A grader-specified multi-layer perceptron, built inside the student process (no student code).
+
+    spec: {"sizes": [d, h1, ..., k], "activation": "relu" | "tanh", "output": "sigmoid" | None}.
+    Its parameters are, in order, weight (h1, d), bias (h1,), weight (h2, h1), ... as in nn.Linear.
+    """
+    import torch
+
+    sizes = [int(n) for n in spec["sizes"]]
+    hidden = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[spec.get("activation", "relu")]
+    layers: list = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(fan_in, fan_out))
+        if i < len(sizes) - 2:
+            layers.append(hidden())
+    if spec.get("output") == "sigmoid":
+        layers.append(torch.nn.Sigmoid())
+    return torch.nn.Sequential(*layers)
+
+
+def _student_argument(value: Any, kind: str) -> Any:
+    """A grader array as the student function expects it: a tensor of a dtype, or a numpy array."""
+    if kind == "numpy":
+        return np.array(value, copy=True)
+    return as_tensor(value, kind)
+
+
+@probe
+def call_with_model(fn: Any, spec: dict, params: list, *arrays: np.ndarray,
+                    kinds: list | None = None) -> Any:
+    """Call ``fn(model, *arrays)`` with a grader-built MLP holding grader-chosen parameters.
+
+    ``kinds`` gives, per array, "float32", "int64" (tensors) or "numpy" (a numpy array as given).
+    """
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    model = reference_mlp(spec)
+    load_parameters(model, params)
+    model.eval()
+    kinds = kinds or ["float32"] * len(arrays)
+    return plain(fn(model, *[_student_argument(a, k) for a, k in zip(arrays, kinds)]), "result")
+
+
+def _resolve_attribute(path: str) -> tuple[Any, str]:
+    import importlib
+
+    module_path, _, attr = path.rpartition(".")
+    owner_path, _, owner_attr = module_path.rpartition(".")
+    try:
+        return importlib.import_module(module_path), attr
+    except ImportError:
+        return getattr(importlib.import_module(owner_path), owner_attr), attr
+
+
+@probe
+def call_watching(fn: Any, *arrays: np.ndarray, dtypes: list | None = None,
+                  watch: list | None = None) -> dict:
+    """Call ``fn`` on grader tensors; report its result, its inputs afterwards and the watched calls.
+
+    ``watch`` names library functions ("torch.sigmoid", "torch.Tensor.relu", ...); while ``fn``
+    runs, each is wrapped so that a call is recorded and then passed on unchanged. A student who
+    keeps a reference taken before this probe runs is not seen: the verdict stays a format check.
+    """
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    dtypes = dtypes or ["float32"] * len(arrays)
+    inputs = [as_tensor(a, d) for a, d in zip(arrays, dtypes)]
+    used: list[str] = []
+    patched: list[tuple[Any, str, Any, bool]] = []
+
+    def wrapper(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            if name not in used:
+                used.append(name)
+            return original(*args, **kwargs)
+        return watched
+
+    try:
+        for name in watch or []:
+            try:
+                owner, attr = _resolve_attribute(name)
+                original = getattr(owner, attr)
+            except (ImportError, AttributeError):
+                continue
+            own = attr in vars(owner)
+            setattr(owner, attr, wrapper(name, original))
+            patched.append((owner, attr, original, own))
+        result = fn(*inputs)
+    finally:
+        for owner, attr, original, own in reversed(patched):
+            if own:
+                setattr(owner, attr, original)
+            else:
+                delattr(owner, attr)
+    return {"result": plain(result, "result"), "inputs_after": [plain(t, "input") for t in inputs],
+            "used": used}
+
+
+@probe
+def decision_boundary_png(model: Any, X: Any, y: Any, title: str = "", dpi: int = 60) -> np.ndarray:
+    """The student's model drawn by ``student_lib.plotting.plot_decision_boundary`` as PNG bytes."""
+    import io
+
+    from student_lib.plotting import plot_decision_boundary
+
+    module = instantiate(model)
+    figure = plot_decision_boundary(module, X, y, title=title or None, resolution=120)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return np.frombuffer(buffer.getvalue(), dtype=np.uint8).copy()
+
+
+@probe
+def forward_with(model: Any, X: np.ndarray, values: dict, args: list | None = None,
+                 kwargs: dict | None = None) -> dict:
+    """Outputs of a (new) model on grader inputs after loading grader-chosen values into its parameters.
+
+    ``values`` maps each parameter name (as ``named_parameters`` gives it) to an array of its shape,
+    so a check can compare the output with a formula on parameters the grader chose.
+    """
+    import torch
+
+    module = instantiate(model, args, kwargs)
+    params = dict(module.named_parameters())
+    if set(params) != set(values):
+        raise WrongType(f"the model's parameters changed between two calls: {sorted(params)}")
+    with torch.no_grad():
+        for name, param in params.items():
+            value = torch.as_tensor(np.asarray(values[name]), dtype=param.dtype)
+            if tuple(param.shape) != tuple(value.shape):
+                raise WrongType(f"parameter {name} has shape {tuple(param.shape)}, expected {tuple(value.shape)}")
+            param.copy_(value)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            out = module(as_tensor(X).to(model_device(module)))
+    finally:
+        module.train(was_training)
+    if type(out) is not torch.Tensor:
+        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
+    return {"output": plain(out, "model output")}

@@ -51,3 +51,24 @@ __all__ += [
     "check_evaluate_format", "check_evaluate_no_grad", "check_loader_uses_training_split",
     "check_tanh_mlp_layers", "check_train_epoch_accuracy", "check_train_epoch_format", "check_train_epoch_steps",
 ]
+
+from autograder.checks.activations import (  # HW3
+    check_activation_examples,
+    check_activation_matches,
+    check_activations_by_hand,
+)
+from autograder.checks.classification import (  # HW3
+    check_binary_accuracy_function,
+    check_boundary_accuracy,
+    check_mlp_function,
+    check_predict_grid,
+    check_predict_labels,
+    check_reported_accuracy,
+    check_returns_logits,
+)
+
+__all__ += [
+    "check_activation_examples", "check_activation_matches", "check_activations_by_hand",
+    "check_binary_accuracy_function", "check_boundary_accuracy", "check_mlp_function", "check_predict_grid",
+    "check_predict_labels", "check_reported_accuracy", "check_returns_logits",
+]

@@ -1,0 +1,8 @@
+# %% q5
+torch.manual_seed(0)
+radial_model = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()).to(device)
+radial_optimizer = torch.optim.Adam(radial_model.parameters(), lr=0.01)
+radial_losses = train(radial_model, X_radial, y_radial.float().unsqueeze(1), nn.BCELoss(), radial_optimizer, 1000)
+print(f"your model: training accuracy {binary_accuracy(radial_model, X_radial, y_radial):.3f}, "
+      f"validation accuracy {binary_accuracy(radial_model, X_radial_val, y_radial_val):.3f}")
+plotting.plot_decision_boundary(radial_model, X_radial, y_radial, title="radial_model")
