@@ -4,10 +4,17 @@ Held-out digits stay here. The grader reads the test split of the digit files it
 the images to the student's process, and compares the predicted classes with labels that never
 leave this process. Training for the accuracy checks happens in the student's process on
 training digits only, on the device of the grading profile (``NNCOURSE_DEVICE``), within the
-profile's budgets: ``train_digits`` (how many training digits), ``mlp_epochs``, ``cnn_epochs``,
-``heldout_digits`` (how many test digits are scored), ``mlp_lr``, ``cnn_lr`` and ``full_mnist`` (1: use full MNIST when
-the grader's machine has it, else the bundled sample). With full MNIST the thresholds are the
-profile's ``<name>``; with the sample a profile may give ``<name>_sample`` instead.
+profile's budgets: ``train_digits`` (how many training digits), ``mlp_epochs``, ``mlp_lr``,
+``cnn_epochs``, ``cnn_lr``, ``heldout_digits`` (how many test digits are scored) and
+``full_mnist`` (1: use full MNIST when the grader's machine has it, else the bundled sample).
+With full MNIST the thresholds are the profile's ``<name>``; with the sample a profile may give
+``<name>_sample`` instead.
+
+Limit, stated plainly: the bundled sample ships inside ``student_lib`` (its test split too, which
+``load_mnist(train=False)`` returns), so a submission that deliberately opens those files can read
+the held-out labels. The notebook never loads that split, q1's hidden test fails a training loader
+that serves test digits, and the accuracy checks train fresh models themselves, so an honest
+mistake cannot profit; a deliberate lookup of the test files is not detected.
 """
 
 from __future__ import annotations
