@@ -72,28 +72,3 @@ __all__ += [
     "check_binary_accuracy_function", "check_boundary_accuracy", "check_mlp_function", "check_predict_grid",
     "check_predict_labels", "check_reported_accuracy", "check_returns_logits",
 ]
-
-from autograder.checks.digits import (  # HW4
-    check_baseline_accuracy,
-    check_cnn_accuracy,
-    check_cnn_architecture,
-    check_cnn_output,
-    check_digit_batch_format,
-    check_digit_loader,
-    check_digit_logits,
-    check_evaluate_accuracy,
-    check_evaluate_format,
-    check_evaluate_no_grad,
-    check_loader_uses_training_split,
-    check_tanh_mlp_layers,
-    check_train_epoch_accuracy,
-    check_train_epoch_format,
-    check_train_epoch_steps,
-)
-
-__all__ += [
-    "check_baseline_accuracy", "check_cnn_accuracy", "check_cnn_architecture", "check_cnn_output",
-    "check_digit_batch_format", "check_digit_loader", "check_digit_logits", "check_evaluate_accuracy",
-    "check_evaluate_format", "check_evaluate_no_grad", "check_loader_uses_training_split",
-    "check_tanh_mlp_layers", "check_train_epoch_accuracy", "check_train_epoch_format", "check_train_epoch_steps",
-]
