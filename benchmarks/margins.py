@@ -37,14 +37,19 @@ def measure(hw: str, seeds: int, jobs: int) -> int:
         wall = time.monotonic() - started
     solution_rows: dict[str, list[tuple[bool, float | None, str]]] = defaultdict(list)
     buggy_rows: dict[tuple[str, str], list[tuple[bool, float | None]]] = defaultdict(list)
+    # a threshold test is one that recorded a measurement in any grading; a solution grading
+    # that crashed before measuring still counts, as a failure
+    threshold_names = {t["name"] for _, _, r in results for q in r["questions"] for t in q["tests"]
+                       if t["hidden"] and t["measurements"]}
+    metrics = {t["name"]: ", ".join(sorted({m["metric"] for m in t["measurements"]}))
+               for _, _, r in results for q in r["questions"] for t in q["tests"] if t["measurements"]}
     for entry, seed, result in results:
         tests = {t["name"]: t for q in result["questions"] for t in q["tests"]}
         for name, test in tests.items():
             margins = [m["margin"] for m in test["measurements"]]
-            metric = ", ".join(sorted({m["metric"] for m in test["measurements"]}))
             margin = min(margins) if margins else None
-            if entry.kind == "solution" and test["hidden"] and margins:
-                solution_rows[name].append((test["passed"], margin, metric))
+            if entry.kind == "solution" and name in threshold_names:
+                solution_rows[name].append((test["passed"], margin, metrics.get(name, "")))
             if name in entry.threshold_tests:
                 buggy_rows[(entry.name, name)].append((test["passed"], margin))
     broken = 0
@@ -53,7 +58,8 @@ def measure(hw: str, seeds: int, jobs: int) -> int:
     print(f"{'threshold test':32} {'metric':38} {'solution passes':>15} {'smallest margin':>16}")
     for name, rows in sorted(solution_rows.items()):
         passes = sum(p for p, _, _ in rows)
-        smallest = min(m for _, m, _ in rows if m is not None)
+        seen = [m for _, m, _ in rows if m is not None]
+        smallest = min(seen) if seen else float("nan")
         broken += passes != len(rows)
         print(f"{name:32} {rows[0][2][:38]:38} {passes:>9}/{len(rows):<5} {smallest:>+16.4f}")
     print(f"\n{'entry meant to fail':28} {'threshold test':32} {'fails':>9} {'closest margin':>15}")
