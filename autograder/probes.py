@@ -658,3 +658,159 @@ def forward_with(model: Any, X: np.ndarray, values: dict, args: list | None = No
     if type(out) is not torch.Tensor:
         raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
     return {"output": plain(out, "model output")}
+
+
+# --- probes added for HW2: described results, traced forward passes, layer stacks, fitted models ---
+
+TRACE_CAP = 5000  # forward passes noted per traced call
+
+
+def grader_module(spec: dict) -> Any:
+    """A small grader-specified module, built inside the student process (no student code).
+
+    spec: {"kind": "stack", "widths": [d0, d1, ..., dk], "bias": [bool per layer]} for an
+    nn.Sequential of nn.Linear(d0, d1), ..., nn.Linear(d{k-1}, dk) (["stack", [1, 1]] is a line);
+    {"kind": "dropout_mlp", "in": d, "hidden": h, "out": k, "p": p} for
+    Linear(d, h), ReLU, Dropout(p), Linear(h, k). Parameters come in ``named_parameters`` order.
+    """
+    import torch
+
+    nn = torch.nn
+    if spec["kind"] == "stack":
+        widths = [int(w) for w in spec["widths"]]
+        biases = spec.get("bias") or [True] * (len(widths) - 1)
+        return nn.Sequential(*[nn.Linear(a, b, bias=bool(flag))
+                               for a, b, flag in zip(widths[:-1], widths[1:], biases)])
+    if spec["kind"] == "dropout_mlp":
+        return nn.Sequential(nn.Linear(spec["in"], spec["hidden"]), nn.ReLU(), nn.Dropout(spec["p"]),
+                             nn.Linear(spec["hidden"], spec["out"]))
+    raise ValueError(f"unknown grader module {spec['kind']!r}")
+
+
+def parameter_values(module: Any) -> list[np.ndarray]:
+    """Copies of a module's parameters, in order, as float32 numpy arrays."""
+    return [p.detach().cpu().float().numpy().copy() for p in module.parameters()]
+
+
+def describe_result(obj: Any, what: str = "result") -> dict:
+    """What a student function returned: for a tensor its dtype, shape, device and gradient state
+    as well as its values (none for the shape-only ``meta`` device); else its type and plain value."""
+    import torch
+
+    if type(obj) in (torch.Tensor, torch.nn.Parameter):
+        return {"type": "tensor", "dtype": str(obj.dtype).removeprefix("torch."),
+                "shape": [int(n) for n in obj.shape], "device": obj.device.type,
+                "requires_grad": bool(obj.requires_grad), "is_inference": bool(obj.is_inference()),
+                "value": None if obj.device.type == "meta" else plain(obj, what)}
+    return {"type": type_name(obj), "value": plain(obj, what)}
+
+
+@probe
+def tensor_call(fn: Any, *args: Any, tensors: list | None = None) -> dict:
+    """Call ``fn(*args)`` and describe its result. Arguments whose position is in ``tensors`` become
+    float32 tensors; the others arrive as the grader sent them (lists, numpy arrays, strings)."""
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    chosen = set(tensors or [])
+    return describe_result(fn(*[as_tensor(a) if i in chosen else a for i, a in enumerate(args)]))
+
+
+@probe
+def device_choice(obj: Any) -> dict:
+    """The device type ``obj`` names (None if it names none) and the one ``get_device()`` picks here."""
+    import torch
+
+    from student_lib.device import get_device
+
+    found = None
+    if isinstance(obj, (str, torch.device)):
+        try:
+            found = torch.device(obj).type
+        except (RuntimeError, TypeError):
+            found = None
+    return {"found": found, "type": type_name(obj), "expected": get_device().type}
+
+
+@probe
+def trace_call(fn: Any, spec: dict, init: list | None, arrays: list, call_kwargs: dict | None = None,
+               repeats: int = 1, train_mode: bool = True) -> dict:
+    """Call ``fn(model, *arrays, **call_kwargs)`` ``repeats`` times on a grader-built model, noting
+    every forward pass of the model: which of ``arrays`` it was given (-1 for none), whether gradients
+    were enabled, whether the model was in training mode, and the parameters at that moment."""
+    import torch
+
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    model = grader_module(spec)
+    if init is not None:
+        load_parameters(model, init)
+    model.train(train_mode)
+    tensors = [as_tensor(a) for a in arrays]
+    trace: list[dict] = []
+
+    def note(module: Any, inputs: tuple) -> None:
+        x = inputs[0] if inputs else None
+        which = -1
+        if isinstance(x, torch.Tensor):
+            seen = x.detach().cpu()
+            which = next((i for i, t in enumerate(tensors)
+                          if seen.shape == t.shape and seen.dtype == t.dtype and torch.equal(seen, t)), -1)
+        if len(trace) < TRACE_CAP:
+            trace.append({"input": which, "grad": torch.is_grad_enabled(), "training": module.training,
+                          "parameters": parameter_values(module)})
+
+    before = parameter_values(model)
+    handle = model.register_forward_pre_hook(note)
+    try:
+        results = [describe_result(fn(model, *tensors, **(call_kwargs or {})))
+                   for _ in range(int(repeats))]
+    finally:
+        handle.remove()
+    return {"results": results, "trace": trace, "before": before, "after": parameter_values(model)}
+
+
+@probe
+def transform_module(fn: Any, spec: dict, init: list, X: np.ndarray) -> dict:
+    """Call ``fn(module)`` on a grader-built module with grader-chosen parameters; describe the module
+    it returns, its outputs on X (no gradients) and whether the given module was changed."""
+    import torch
+
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    given = grader_module(spec)
+    load_parameters(given, init)
+    made = fn(given)
+    if not isinstance(made, torch.nn.Module):
+        raise WrongType(f"expected an nn.Module, found a {type_name(made)}")
+    with torch.no_grad():
+        out = made(as_tensor(X).to(model_device(made)))
+    if type(out) is not torch.Tensor:
+        raise WrongType(f"the returned module's forward gave a {type_name(out)}, not a tensor")
+    linear = isinstance(made, torch.nn.Linear)
+    return {"type": type_name(made), "is_linear": linear,
+            "in_features": int(made.in_features) if linear else None,
+            "out_features": int(made.out_features) if linear else None,
+            "output": plain(out, "output"),
+            "given_changed": any(not np.array_equal(a, b) for a, b in zip(parameter_values(given), init))}
+
+
+@probe
+def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray) -> dict:
+    """Train with the student's ``fn(X, y)`` (float32 tensors) and return the model's predictions,
+    in eval mode without gradients, on the training inputs and on ``X_eval``."""
+    import torch
+
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    model = fn(as_tensor(X), as_tensor(y))
+    if not isinstance(model, torch.nn.Module):
+        raise WrongType(f"it should return the trained nn.Module, but it returned a {type_name(model)}")
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for inputs in (X, X_eval):
+            out = model(as_tensor(inputs).to(model_device(model)))
+            if type(out) is not torch.Tensor:
+                raise WrongType(f"the model's forward gave a {type_name(out)}, not a tensor")
+            outputs.append(plain(out, "prediction"))
+    return {"train_output": outputs[0], "eval_output": outputs[1]}

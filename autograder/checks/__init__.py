@@ -72,3 +72,36 @@ __all__ += [
     "check_binary_accuracy_function", "check_boundary_accuracy", "check_mlp_function", "check_predict_grid",
     "check_predict_labels", "check_reported_accuracy", "check_returns_logits",
 ]
+
+from autograder.checks.layers import (  # HW2
+    check_collapse_format,
+    check_collapse_linear,
+    check_collapse_without_bias,
+    check_line_formula,
+)
+from autograder.checks.loops import (  # HW2
+    check_loop_history_format,
+    check_loop_learns_line,
+    check_loop_records_losses,
+    check_loop_test_without_gradients,
+    check_predict_eval_mode,
+    check_predict_format,
+    check_predict_no_gradients,
+)
+from autograder.checks.regression import check_near_noise_floor, check_regressor_format  # HW2
+from autograder.checks.tensors import (  # HW2
+    check_affine,
+    check_as_column,
+    check_device_handling,
+    check_float32_conversion,
+    check_tensor_helpers_format,
+)
+
+__all__ += [
+    "check_affine", "check_as_column", "check_collapse_format", "check_collapse_linear",
+    "check_collapse_without_bias", "check_device_handling", "check_float32_conversion", "check_line_formula",
+    "check_loop_history_format", "check_loop_learns_line", "check_loop_records_losses",
+    "check_loop_test_without_gradients", "check_near_noise_floor", "check_predict_eval_mode",
+    "check_predict_format", "check_predict_no_gradients", "check_regressor_format",
+    "check_tensor_helpers_format",
+]

@@ -1,0 +1,226 @@
+"""Checks on a training-and-test loop and on inference: run on grader-built models, watched forward passes.
+
+The grader hands the student's function a model it built itself (``nn.Linear(1, 1)`` for a line,
+an MLP with dropout for inference) and data it drew itself; the student's process reports every
+forward pass of that model (which data, gradients on or off, training mode, parameters), and the
+verdicts are computed here from those observations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.checks.base import fail, label, observe, record, rng, threshold
+
+LINE_SPEC = {"kind": "stack", "widths": [1, 1], "bias": [True]}
+TRAIN, TEST = 0, 2  # positions of X_train and X_test among the loop's data arguments
+NOTEBOOK_LINE = (0.7, 0.3)  # the notebook's slope and intercept: the grader never uses them
+
+
+def grader_line(tag: str, *, num_points: int = 50, test_fraction: float = 0.2) -> dict:
+    """A fresh straight line, its data split into train and test parts, and a start near it."""
+    generator = rng(tag)
+    while True:
+        slope = float(generator.choice([-1.0, 1.0]) * generator.uniform(0.5, 2.0))
+        intercept = float(generator.uniform(-1.0, 1.0))
+        if abs(slope - NOTEBOOK_LINE[0]) > 0.2 or abs(intercept - NOTEBOOK_LINE[1]) > 0.2:
+            break
+    X = generator.uniform(0.0, 1.0, size=(num_points, 1)).astype(np.float32)
+    y = (slope * X.astype(np.float64) + intercept).astype(np.float32)
+    order = generator.permutation(num_points)
+    n_test = round(num_points * test_fraction)
+    test, train = order[:n_test], order[n_test:]
+    offsets = generator.choice([-1.0, 1.0], size=2) * generator.uniform(0.2, 0.6, size=2)
+    init = [np.array([[slope + offsets[0]]], dtype=np.float32),
+            np.array([intercept + offsets[1]], dtype=np.float32)]
+    return {"slope": slope, "intercept": intercept, "init": init,
+            "data": [X[train], y[train], X[test], y[test]]}
+
+
+def _run_loop(fn: Any, line: dict, *, epochs: int, lr: float, every: int) -> dict:
+    return observe("trace_call", fn, LINE_SPEC, line["init"], line["data"],
+                   call_kwargs={"epochs": epochs, "lr": lr, "every": every})
+
+
+def _history(fn: Any, seen: dict, epochs: int, every: int) -> tuple[list, np.ndarray, np.ndarray]:
+    """The (epochs, train losses, test losses) the loop returned, checked for format."""
+    call = f"{label(fn)}(..., epochs={epochs}, every={every})"
+    result = seen["results"][0]
+    value = result.get("value")
+    if result.get("type") == "tensor" or not isinstance(value, list) or len(value) != 3:
+        fail(f"{call} should return three lists (epoch_count, train_losses, test_losses), found "
+             f"{result.get('type')}")
+    try:
+        recorded = [np.asarray(part, dtype=np.float64).reshape(-1) for part in value]
+    except (TypeError, ValueError):
+        fail(f"{call} should return three lists of numbers")
+    wanted = list(range(0, epochs, every))
+    if recorded[0].tolist() != wanted:
+        shown = recorded[0].astype(int).tolist()[:8]
+        fail(f"{call} should record the epochs {wanted[:8]}{' ...' if len(wanted) > 8 else ''} (every "
+             f"epoch with epoch % every == 0, counting from 0), found {shown}{' ...' if len(recorded[0]) > 8 else ''}")
+    for name, part in (("train", recorded[1]), ("test", recorded[2])):
+        if part.size != len(wanted):
+            fail(f"{call} should record {len(wanted)} {name} losses, one per recorded epoch, found {part.size}")
+        if not np.all(np.isfinite(part)):
+            fail(f"{call} recorded {name} losses that are NaN or infinite")
+    return wanted, recorded[1], recorded[2]
+
+
+def check_loop_history_format(fn: Any) -> None:
+    """Format only: a short run returns matching lists of epochs, train losses and test losses."""
+    _history(fn, _run_loop(fn, grader_line("format"), epochs=10, lr=0.01, every=5), 10, 5)
+
+
+def check_loop_learns_line(fn: Any, *, threshold_name: str = "line_tolerance", lines: int = 2,
+                           epochs: int = 800, lr: float = 0.01) -> None:
+    """On fresh lines (never the notebook's), the loop's L1 + SGD training lands the model's weight
+    and bias within the profile's tolerance of the line's slope and intercept, on every line.
+
+    The model starts 0.2 to 0.6 away from each line in slope and in intercept, so a loop that does
+    not train cannot pass. Every line is run and recorded before the verdict, so the margin report
+    shows the worst line.
+    """
+    tolerance = threshold(threshold_name)
+    distances = []
+    for k in range(lines):
+        line = grader_line(f"line-{k}")
+        seen = _run_loop(fn, line, epochs=epochs, lr=lr, every=100)
+        weight, bias = (float(np.asarray(v).reshape(-1)[0]) for v in seen["after"])
+        distance = max(abs(weight - line["slope"]), abs(bias - line["intercept"]))
+        record("distance from the grader's line", distance, tolerance, higher_is_better=False)
+        distances.append(distance)
+    if not max(distances) <= tolerance:
+        fail(f"{label(fn)}: trained for {epochs} epochs with lr={lr} on fresh straight lines (40 "
+             f"training points each), the model's weight and bias ended up to {max(distances):.3f} away "
+             f"from the line's slope and intercept (allowed: {tolerance:g}): each epoch should call "
+             "optimizer.zero_grad(), compute nn.L1Loss on the training data, call backward() and "
+             "optimizer.step() once")
+
+
+def _states(seen: dict) -> list[np.ndarray]:
+    """The parameter values the model went through, in order, without repeats."""
+    states: list[np.ndarray] = []
+    for values in [entry["parameters"] for entry in seen["trace"]] + [seen["after"]]:
+        flat = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1) for v in values])
+        if not states or not np.array_equal(flat, states[-1]):
+            states.append(flat)
+    return states
+
+
+def _l1(state: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.abs(state[0] * X.astype(np.float64) + state[1] - y.astype(np.float64))))
+
+
+def check_loop_records_losses(fn: Any, *, epochs: int = 60, every: int = 10, lr: float = 0.02) -> None:
+    """The recorded losses are the L1 losses of the model at the recorded epochs (train: before that
+    epoch's step; test: after it, or before it), one optimizer step per epoch, and they fall."""
+    line = grader_line("records")
+    X_train, y_train, X_test, y_test = line["data"]
+    seen = _run_loop(fn, line, epochs=epochs, lr=lr, every=every)
+    wanted, train, test = _history(fn, seen, epochs, every)
+    states = _states(seen)
+    if len(states) != epochs + 1:
+        fail(f"{label(fn)} with epochs={epochs}: the model's parameters changed {len(states) - 1} times; "
+             "expected one optimizer step per epoch")
+    for i, epoch in enumerate(wanted):
+        expected = _l1(states[epoch], X_train, y_train)
+        if not abs(train[i] - expected) <= 1e-4 * max(1.0, expected):
+            fail(f"{label(fn)}: the training loss recorded at epoch {epoch} differs from the mean absolute "
+                 f"error of the model on the training data at that epoch by {abs(train[i] - expected):.3g}: "
+                 "record loss.item() of nn.L1Loss for the training step of that epoch")
+        options = [_l1(states[epoch + 1], X_test, y_test), _l1(states[epoch], X_test, y_test)]
+        if not min(abs(test[i] - o) for o in options) <= 1e-4 * max(1.0, options[0]):
+            fail(f"{label(fn)}: the test loss recorded at epoch {epoch} is not the mean absolute error of "
+                 "the model on the test data at that epoch: compute nn.L1Loss on X_test and y_test")
+    if not (train[-1] < train[0] and test[-1] < test[0]):
+        fail(f"{label(fn)}: over {epochs} epochs the recorded losses should fall; train went from "
+             f"{train[0]:.4f} to {train[-1]:.4f}, test from {test[0]:.4f} to {test[-1]:.4f}")
+
+
+def check_loop_test_without_gradients(fn: Any, *, epochs: int = 20, every: int = 5, lr: float = 0.02) -> None:
+    """The test data only goes through the model with gradients disabled (and so is never trained on)."""
+    seen = _run_loop(fn, grader_line("no-grad"), epochs=epochs, lr=lr, every=every)
+    on_test = [entry for entry in seen["trace"] if entry["input"] == TEST]
+    if not on_test:
+        fail(f"{label(fn)}: no forward pass on X_test was seen: compute the test predictions as "
+             "model(X_test)")
+    with_grad = sum(entry["grad"] for entry in on_test)
+    if with_grad:
+        fail(f"{label(fn)}: {with_grad} of {len(on_test)} forward passes on X_test ran with gradients "
+             "enabled: compute the test loss inside `with torch.inference_mode():` (and never train "
+             "on the test data)")
+
+
+# --- inference -----------------------------------------------------------------------------------
+
+DROPOUT_SPEC = {"kind": "dropout_mlp", "in": 1, "hidden": 32, "out": 1, "p": 0.5}
+
+
+def _dropout_init(tag: str) -> list[np.ndarray]:
+    generator = rng(tag)
+    h = DROPOUT_SPEC["hidden"]
+    return [generator.normal(0, 1, size=(h, 1)).astype(np.float32),
+            generator.normal(0, 0.5, size=h).astype(np.float32),
+            generator.normal(0, 1 / np.sqrt(h), size=(1, h)).astype(np.float32),
+            generator.normal(0, 0.5, size=1).astype(np.float32)]
+
+
+def _eval_output(init: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """The dropout MLP in eval mode (dropout off), computed by the grader in float64."""
+    W1, b1, W2, b2 = (a.astype(np.float64) for a in init)
+    return np.maximum(X.astype(np.float64) @ W1.T + b1, 0.0) @ W2.T + b2
+
+
+def _predictions(fn: Any, result: dict, n: int) -> np.ndarray:
+    if result.get("type") != "tensor":
+        fail(f"{label(fn)} should return a torch.Tensor of predictions, found {result.get('type')}")
+    out = np.asarray(result["value"], dtype=np.float64)
+    if out.shape != (n, 1):
+        fail(f"{label(fn)} on inputs of shape ({n}, 1) with a model of one output: expected predictions "
+             f"of shape ({n}, 1), found {out.shape}")
+    return out
+
+
+def check_predict_format(fn: Any) -> None:
+    """Format only: predict(model, X) returns an (n, 1) tensor for a one-output model."""
+    X = rng("format").normal(size=(6, 1)).astype(np.float32)
+    seen = observe("trace_call", fn, DROPOUT_SPEC, _dropout_init("format"), [X])
+    _predictions(fn, seen["results"][0], len(X))
+
+
+def check_predict_eval_mode(fn: Any) -> None:
+    """For a model holding nn.Dropout, left in training mode, two calls give the same predictions,
+    equal to the model's eval-mode output."""
+    X = rng("inputs").normal(size=(64, 1)).astype(np.float32)
+    init = _dropout_init("eval")
+    seen = observe("trace_call", fn, DROPOUT_SPEC, init, [X], repeats=2, train_mode=True)
+    first, second = (_predictions(fn, r, len(X)) for r in seen["results"])
+    expected = _eval_output(init, X)
+    tolerance = 1e-4 * max(1.0, float(np.max(np.abs(expected))))
+    if not np.max(np.abs(first - second)) <= tolerance:
+        fail(f"{label(fn)}: two calls on the same model (which holds nn.Dropout) and the same inputs gave "
+             "different predictions: call model.eval() before predicting so that dropout is switched off")
+    if not np.max(np.abs(first - expected)) <= tolerance:
+        fail(f"{label(fn)}: on a model holding nn.Dropout the predictions differ from the model's "
+             "eval-mode output: call model.eval() before predicting")
+
+
+def check_predict_no_gradients(fn: Any) -> None:
+    """Predictions are made with gradients disabled, come back without requires_grad, and leave the
+    model's parameters as they were."""
+    X = rng("inputs").normal(size=(16, 1)).astype(np.float32)
+    seen = observe("trace_call", fn, DROPOUT_SPEC, _dropout_init("no-grad"), [X], train_mode=False)
+    result = seen["results"][0]
+    _predictions(fn, result, len(X))
+    if not seen["trace"]:
+        fail(f"{label(fn)} did not call the model: predict with model(X)")
+    if any(entry["grad"] for entry in seen["trace"]):
+        fail(f"{label(fn)}: the model's forward pass ran with gradients enabled: wrap it in "
+             "`with torch.inference_mode():` (detaching the output afterwards is too late)")
+    if result["requires_grad"]:
+        fail(f"{label(fn)} returned a tensor that requires grad: predict inside torch.inference_mode()")
+    if any(not np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(seen["before"], seen["after"])):
+        fail(f"{label(fn)} changed the model's parameters: predicting must not train the model")

@@ -1,0 +1,74 @@
+"""Checks on a regression recipe: the grader trains it on fresh samples and scores it on fresh points.
+
+The student's ``fit(X, y)`` runs in the student's process on training data the grader draws at
+grading time; only inputs go there, and the mean squared error against the hidden targets is
+computed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.checks.base import budget, fail, label, observe, record, seed_for, threshold
+
+NOISE_VARIANCE = 4.0  # y = 2x + 3 sin(3x) + 1 + 2 N(0, 1)
+TASKS = (("the wavy data", 1.0), ("the wavy data with negated targets", -1.0))
+
+
+def wavy_sample(num_samples: int, tag: str, sign: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A fresh sample of the lecture's wavy regression data; ``sign=-1`` negates the targets."""
+    from student_lib.datasets import wavy_regression
+
+    X, y = wavy_regression(num_samples, seed=seed_for(tag))
+    return X.numpy(), (sign * y.numpy()).astype(np.float32)
+
+
+def _fit(fn: Any, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    seconds = budget("fit_seconds", 30.0)
+    seen = observe("fit_and_predict", fn, X, y, X_eval, timeout=seconds)
+    outputs = []
+    for key, inputs in (("train_output", X), ("eval_output", X_eval)):
+        out = np.asarray(seen[key], dtype=np.float64)
+        if out.shape not in ((len(inputs), 1), (len(inputs),)):
+            fail(f"the model returned by {label(fn)} maps inputs of shape {inputs.shape} to {out.shape}; "
+                 f"expected ({len(inputs)}, 1)")
+        outputs.append(out.reshape(-1))
+    return outputs[0], outputs[1]
+
+
+def check_regressor_format(fn: Any, *, num_samples: int = 40) -> None:
+    """Format only: ``fn(X, y)`` on a small sample returns a model giving finite (n, 1) predictions."""
+    X, y = wavy_sample(num_samples, "format")
+    train_out, _ = _fit(fn, X, y, X[:5])
+    if not np.all(np.isfinite(train_out)):
+        fail(f"the model returned by {label(fn)} predicts NaN or infinite values")
+
+
+def check_near_noise_floor(fn: Any, *, threshold_name: str = "regression_mse", num_train: int = 200,
+                           num_fresh: int = 4000) -> None:
+    """Trained by ``fn`` on a fresh sample of the wavy data, and on one with negated targets, the model's
+    mean squared error on thousands of fresh points is within the profile's limit (noise floor 4)."""
+    limit = threshold(threshold_name)
+    for task, sign in TASKS:
+        X, y = wavy_sample(num_train, f"train{sign:+.0f}", sign)
+        X_fresh, y_fresh = wavy_sample(num_fresh, f"fresh{sign:+.0f}", sign)
+        train_out, fresh_out = _fit(fn, X, y, X_fresh)
+        train_mse = float(np.mean((train_out - y.reshape(-1)) ** 2))
+        fresh_mse = float(np.mean((fresh_out - y_fresh.reshape(-1)) ** 2))
+        if np.isfinite(fresh_mse):
+            record(f"fresh MSE on {task}", fresh_mse, limit, higher_is_better=False)
+        if fresh_mse <= limit:
+            continue
+        if train_mse < 0.5 * NOISE_VARIANCE:
+            hint = ("its training error is far below the noise variance, so it memorises its training "
+                    "points (overfits): use a smaller network, fewer epochs, or a smaller learning rate")
+        elif train_mse > limit:
+            hint = ("it does not even fit its training points (underfits): a straight line gets about "
+                    "8.5; put a non-linearity such as nn.Tanh() between linear layers and train long enough")
+        else:
+            hint = "check the network's size, the learning rate and the number of epochs"
+        fail(f"{label(fn)} trained on {num_train} fresh points of {task}: mean squared error "
+             f"{fresh_mse:.2f} on {num_fresh} fresh points (training error {train_mse:.2f}); expected at "
+             f"most {limit:g}, near the noise variance {NOISE_VARIANCE:g}: {hint}")
