@@ -105,28 +105,3 @@ __all__ += [
     "check_predict_format", "check_predict_no_gradients", "check_regressor_format",
     "check_tensor_helpers_format",
 ]
-
-from autograder.checks.digits import (  # HW4
-    check_baseline_accuracy,
-    check_cnn_accuracy,
-    check_cnn_architecture,
-    check_cnn_output,
-    check_digit_batch_format,
-    check_digit_loader,
-    check_digit_logits,
-    check_evaluate_accuracy,
-    check_evaluate_format,
-    check_evaluate_no_grad,
-    check_loader_uses_training_split,
-    check_tanh_mlp_layers,
-    check_train_epoch_accuracy,
-    check_train_epoch_format,
-    check_train_epoch_steps,
-)
-
-__all__ += [
-    "check_baseline_accuracy", "check_cnn_accuracy", "check_cnn_architecture", "check_cnn_output",
-    "check_digit_batch_format", "check_digit_loader", "check_digit_logits", "check_evaluate_accuracy",
-    "check_evaluate_format", "check_evaluate_no_grad", "check_loader_uses_training_split",
-    "check_tanh_mlp_layers", "check_train_epoch_accuracy", "check_train_epoch_format", "check_train_epoch_steps",
-]
