@@ -76,6 +76,8 @@ def _check_collapse(fn: Any, spec: dict, init: list[np.ndarray], generator: np.r
     if seen["given_changed"]:
         fail(f"{label(fn)} on {stack} changed the parameters of the layers it was given: build a new "
              "layer and leave the stack as it was")
+    if seen["error"] is not None:
+        fail(f"{label(fn)} on {stack}: the returned layer raised {seen['error']} on inputs of shape {X.shape}")
     if not values:
         return
     expected = _compose(spec, init, X)

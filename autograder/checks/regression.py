@@ -14,7 +14,7 @@ import numpy as np
 from autograder.checks.base import budget, fail, label, observe, record, seed_for, threshold
 
 NOISE_VARIANCE = 4.0  # y = 2x + 3 sin(3x) + 1 + 2 N(0, 1)
-TASKS = (("the wavy data", 1.0), ("the wavy data with negated targets", -1.0))
+TASKS = (("the wavy data", 1.0), ("a variant of the wavy data", -1.0))  # the variant negates the targets
 
 
 def wavy_sample(num_samples: int, tag: str, sign: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -48,8 +48,9 @@ def check_regressor_format(fn: Any, *, num_samples: int = 40) -> None:
 
 def check_near_noise_floor(fn: Any, *, threshold_name: str = "regression_mse", num_train: int = 200,
                            num_fresh: int = 4000) -> None:
-    """Trained by ``fn`` on a fresh sample of the wavy data, and on one with negated targets, the model's
-    mean squared error on thousands of fresh points is within the profile's limit (noise floor 4)."""
+    """Trained by ``fn`` on a fresh sample of the wavy data, and on one with negated targets (so a
+    model that ignores its data cannot pass), the model's mean squared error on thousands of fresh
+    points is within the profile's limit (noise floor 4)."""
     limit = threshold(threshold_name)
     for task, sign in TASKS:
         X, y = wavy_sample(num_train, f"train{sign:+.0f}", sign)
@@ -65,8 +66,9 @@ def check_near_noise_floor(fn: Any, *, threshold_name: str = "regression_mse", n
             hint = ("its training error is far below the noise variance, so it memorises its training "
                     "points (overfits): use a smaller network, fewer epochs, or a smaller learning rate")
         elif train_mse > limit:
-            hint = ("it does not even fit its training points (underfits): a straight line gets about "
-                    "8.5; put a non-linearity such as nn.Tanh() between linear layers and train long enough")
+            hint = ("it does not even fit the points it was trained on (it underfits, or ignores the data "
+                    "it is given): a straight line gets about 8.5; learn from X and y with a non-linearity "
+                    "such as nn.Tanh() between linear layers, trained long enough")
         else:
             hint = "check the network's size, the learning rate and the number of epochs"
         fail(f"{label(fn)} trained on {num_train} fresh points of {task}: mean squared error "

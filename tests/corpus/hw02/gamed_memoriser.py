@@ -8,7 +8,7 @@ class NearestPoint(nn.Module):
         self.register_buffer("y", y.clone())
 
     def forward(self, x):
-        return self.y[torch.cdist(x, self.X).argmin(dim=1)]
+        return self.y[torch.cdist(x, self.X, compute_mode="donot_use_mm_for_euclid_dist").argmin(dim=1)]
 
 
 def fit_regressor(X, y, epochs=0, lr=0.0, seed=0):
