@@ -71,6 +71,17 @@ def random_mlp(sizes: list[int], tag: str) -> list[tuple[np.ndarray, np.ndarray]
     return layers
 
 
+
+def layer_values(layers: list[tuple[np.ndarray, np.ndarray]], params: list[tuple[str, tuple]]) -> dict:
+    """Map each grader weight and bias onto the student's parameter of the same shape, by name."""
+    values, unused = {}, list(params)
+    for W, b in layers:
+        for array in (W, b):
+            name, _ = next(item for item in unused if item[1] == array.shape)
+            unused.remove((name, array.shape))
+            values[name] = array
+    return values
+
 def _flat(layers: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     return [p for layer in layers for p in layer]
 
@@ -270,12 +281,7 @@ def check_mlp_function(model: Any, *, sizes: list[int], activation: str = "relu"
              f"{found_count:,} in {', '.join(str(s) for _, s in params) or 'none'}: check the layer "
              "sizes and that every layer has a bias")
     layers = random_mlp(sizes, "mlp-weights")
-    values, unused = {}, list(params)
-    for W, b in layers:
-        for array in (W, b):
-            name, _ = next(item for item in unused if item[1] == array.shape)
-            unused.remove((name, array.shape))
-            values[name] = array
+    values = layer_values(layers, params)
     X = rng("mlp-inputs").normal(0.0, 1.5, size=(40, sizes[0])).astype(np.float32)
     seen = observe("forward_with", model, X, values, args=list(args))
     out = np.asarray(seen["output"], dtype=np.float64)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import CheckFailed, budget, current, fail, label, observe, record, rng, seed_for
+from autograder.checks.classification import layer_values
 from autograder.probes import digit_file, read_idx
 
 MLP_SPEC = {"kind": "mlp", "sizes": [784, 64, 64, 64, 10], "activation": "tanh"}
@@ -227,12 +228,7 @@ def check_tanh_mlp_layers(model: Any, *, sizes: list[int], args: list | tuple = 
              f"shapes {', '.join(map(str, expected_shapes))}; found {', '.join(str(s) for _, s in params) or 'none'}: "
              "use the width argument for every hidden layer")
     layers = random_mlp(sizes, "tanh-mlp")
-    values, unused = {}, list(params)
-    for W, b in layers:
-        for array in (W, b):
-            name, _ = next(item for item in unused if item[1] == array.shape)
-            unused.remove((name, array.shape))
-            values[name] = array
+    values = layer_values(layers, params)
     X = rng("tanh-mlp-inputs").uniform(0.0, 1.0, size=(32, 1, 28, 28)).astype(np.float32)
     out = np.asarray(observe("digit_forward", model, X, values=values, args=list(args))["output"], dtype=np.float64)
     expected = mlp_formula(layers, X.reshape(32, -1), "tanh")
