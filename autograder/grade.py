@@ -79,11 +79,13 @@ def _run_case(case: Any, ctx: GradingContext) -> tuple[bool, str, bool]:
 def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu",
                      seed: int | None = None, timeout: float | None = None,
                      submission_id: str | None = None, memory_mb: int | None = None,
-                     hidden_paths: list[Path] | None = None) -> dict[str, Any]:
+                     hidden_paths: list[Path] | None = None, launcher: Any = None) -> dict[str, Any]:
     """Grade the notebook at ``path``; always returns a result dict with a status and a message.
 
     ``hidden_paths`` are hidden from the student process besides the grader's own files (a
-    batch's output folder, for example).
+    batch's output folder, for example). ``launcher`` is a fork server
+    (:class:`autograder.zygote.Zygote`) to start the student process from; None starts a new
+    interpreter.
     """
     config = assignment.config
     prof = config.profile(profile)
@@ -127,7 +129,8 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
                                  secret_paths=[assignment.bundle, paths.solutions_dir(), paths.dist_dir(),
                                                root / "tests", root / ".git", path.resolve().parent,
                                                *(hidden_paths or [])],
-                                 resources=ResourceLimits(memory_mb=memory_mb or config.memory_mb))
+                                 resources=ResourceLimits(memory_mb=memory_mb or config.memory_mb),
+                                 launcher=launcher)
         with session:
             try:
                 session.run_notebook([{"index": c.index, "source": c.source} for c in cells])

@@ -82,6 +82,8 @@ if ! python3 -m pip --version >/dev/null 2>&1; then
   apt-get install -y --no-install-recommends python3-pip
 fi
 python3 -m pip install --quiet "uv=={uv}"
+# the interpreter must be readable by the throw-away user that runs student code (not under /root)
+export UV_PYTHON_INSTALL_DIR=/opt/nncourse-python
 python3 -m uv venv --python {python} /opt/nncourse
 python3 -m uv pip install --python /opt/nncourse/bin/python --index-url {index} -r requirements-torch.txt
 python3 -m uv pip install --python /opt/nncourse/bin/python -r requirements.txt

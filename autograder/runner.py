@@ -242,6 +242,12 @@ class Runner:
 def main(read_fd: int, write_fd: int) -> None:
     from autograder.protocol import Channel
 
+    if os.environ.get("NNCOURSE_SANDBOX"):  # started from scratch as root: confine this process first
+        import json
+
+        from autograder.sandbox import enter
+
+        enter(json.loads(os.environ.pop("NNCOURSE_SANDBOX")))
     if os.environ.get("NNCOURSE_RLIMITS"):
         from autograder.sandbox import apply_limits
 

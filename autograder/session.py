@@ -45,6 +45,21 @@ class ProbeFailed(Exception):
         return self.reply.get("kind", "exception")
 
 
+def base_env(threads: int) -> dict[str, str]:
+    """The environment every student process starts from (the session adds HOME and its own)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "NNCOURSE_DEVICE": "cpu",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
+
+
 @dataclass
 class CellReport:
     index: int
@@ -74,6 +89,7 @@ class StudentSession:
     env: dict[str, str] = field(default_factory=dict)
     secret_paths: list[Path] = field(default_factory=list)
     resources: ResourceLimits = field(default_factory=ResourceLimits)
+    launcher: Any = None  # an autograder.zygote.Zygote to fork from; None starts a new interpreter
     deadline: float = 0.0
     cells: list[CellReport] = field(default_factory=list)
     dead: SessionDead | None = None
@@ -88,32 +104,33 @@ class StudentSession:
     def start(self) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.workdir),
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": str(self.threads),
-            "MKL_NUM_THREADS": str(self.threads),
-            "NNCOURSE_DEVICE": "cpu",
-            "CUDA_VISIBLE_DEVICES": "",
-            **self.env,
-        }
-        self.sandbox = Sandbox(self.workdir, self._hidden_paths(), self.resources)
-        self.sandbox.prepare()
-        env.update(self.sandbox.env())
+        # a private temporary folder: nothing one submission leaves in /tmp reaches another
+        self.tmpdir = self.workdir.parent / f"{self.workdir.name}-tmp"
+        self.tmpdir.mkdir(mode=0o700, exist_ok=True)
+        env = {**base_env(self.threads), "HOME": str(self.workdir), "TMPDIR": str(self.tmpdir), **self.env}
+        self.sandbox = Sandbox(self.workdir, self._hidden_paths(), self.resources, needed=self._needed_paths())
+        self.sandbox.prepare(self.tmpdir)
+        confinement = self.sandbox.env()
         argv = [sys.executable, "-P", "-m", "autograder.runner", str(to_child_r), str(from_child_w)]
         self.output_path = self.workdir.parent / f"{self.workdir.name}.stdout"
         try:
             fd = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "wb") as output:
-                self.process = subprocess.Popen(
-                    self.sandbox.command(argv), cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
-                    stdout=output, stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w),
-                    start_new_session=True, **self.sandbox.popen_user(),
-                )
+                self.process = None
+                if self.launcher is not None and self.sandbox.forkable:
+                    try:
+                        self.process = self.launcher.spawn(
+                            {"env": {**env, "NNCOURSE_RLIMITS": confinement["NNCOURSE_RLIMITS"]},
+                             "cwd": str(self.workdir), "sandbox": self.sandbox.spec()},
+                            [to_child_r, from_child_w, output.fileno()])
+                    except RuntimeError:
+                        self.process = None  # the fork server is gone: start this one from scratch
+                if self.process is None:
+                    self.process = subprocess.Popen(
+                        argv, cwd=self.workdir, env={**env, **confinement}, stdin=subprocess.DEVNULL,
+                        stdout=output, stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w),
+                        start_new_session=True, **self.sandbox.popen_user(),
+                    )
         except BaseException:
             self.sandbox.release()
             raise
@@ -122,12 +139,18 @@ class StudentSession:
         self.channel = Channel(from_child_r, to_child_w)
         self.deadline = time.monotonic() + self.limits.total
 
+    def _needed_paths(self) -> list[Path]:
+        """What the student process must see: its folders, Python and the course's libraries."""
+        import autograder
+        import student_lib
+
+        return [p.resolve() for p in (self.workdir, self.tmpdir, Path(sys.prefix), Path(sys.base_prefix),
+                                      Path(sys.executable).resolve().parent,
+                                      Path(autograder.__file__).parent, Path(student_lib.__file__).parent)]
+
     def _hidden_paths(self) -> list[Path]:
         """Secret paths to hide, less any that holds what the student process needs to run."""
-        import autograder
-
-        needed = [self.workdir.resolve(), Path(sys.prefix).resolve(),
-                  Path(autograder.__file__).resolve().parent]
+        needed = self._needed_paths()
         return [p for p in (Path(q).resolve() for q in self.secret_paths)
                 if not any(n == p or p in n.parents for n in needed)]
 
@@ -135,10 +158,14 @@ class StudentSession:
         return self.deadline - time.monotonic()
 
     def _kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        # the whole group (a group id is never reused while members live), and the process
+        # itself while it runs, in case a forked child has not made its own group yet
+        kills = [os.killpg] + ([os.kill] if self.process.poll() is None else [])
+        for kill in kills:
+            try:
+                kill(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import ResourceLimits, Sandbox, is_root, namespaces_available
+from autograder.sandbox import ResourceLimits, Sandbox, is_root, namespaces_available, outside
 
 needs_root = pytest.mark.skipif(not is_root(), reason="only a root grader switches user ids")
 
@@ -68,13 +69,66 @@ def test_secret_paths_are_covered_and_nested_ones_merged():
         try:
             assert box.secret_paths == [secret.resolve()]
             box.prepare()
-            argv = box.command([sys.executable, "-c",
-                                "import os, json; print(json.dumps([os.getuid(), os.listdir(%r)]))" % str(secret)])
-            done = subprocess.run(argv, capture_output=True, text=True, cwd=work)
+            code = ("import json, os, sys; from autograder.sandbox import enter;"
+                    "enter(json.loads(os.environ['NNCOURSE_SANDBOX']));"
+                    "print(json.dumps([os.getuid(), os.listdir(%r)]))" % str(secret))
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work,
+                                  env={**os.environ, **box.env()})
             uid, listing = json.loads(done.stdout)
             assert uid == box.uid and listing == []
         finally:
             box.release()
         assert (secret / "hidden.txt").read_text() == "canary"
+    finally:
+        shutil.rmtree(top)
+
+
+def test_outside_lists_every_sibling_on_the_way_to_what_is_needed(tmp_path):
+    """Only the needed paths and the folders leading to them stay visible; links are left alone."""
+    for folder in ("course/.venv/lib", "course/student_lib", "course/tests", "other-checkout/dist", "home/ta"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "course" / "README.md").write_text("x")
+    (tmp_path / "course" / "link").symlink_to(tmp_path / "other-checkout")
+    needed = [tmp_path / "course" / ".venv", tmp_path / "course" / "student_lib"]
+    hidden = {p.relative_to(tmp_path).as_posix() for p in outside(needed, root=tmp_path)}
+    assert hidden == {"course/tests", "course/README.md", "other-checkout", "home"}
+
+
+@needs_root
+@pytest.mark.skipif(not namespaces_available(), reason="no namespaces here")
+def test_student_process_sees_no_other_checkout_but_reaches_python_behind_a_closed_folder():
+    """A second copy of the course (not among the grader's secret paths) is invisible, while a
+    needed folder under a folder others may not enter (a Python under /root) stays usable."""
+    top = Path(tempfile.mkdtemp(prefix="nncourse-sandbox-test-"))
+    try:
+        top.chmod(0o755)
+        decoy = top / "old-checkout" / "dist" / "hw01" / "tests"
+        decoy.mkdir(parents=True)
+        (decoy / "q1.py").write_text("canary")
+        closed = top / "closed"
+        (closed / "python" / "lib").mkdir(parents=True)
+        (closed / "python" / "lib" / "module.txt").write_text("stdlib")
+        closed.chmod(0o700)
+        for path in (closed / "python", closed / "python" / "lib"):
+            path.chmod(0o755)
+        for path in [top / "old-checkout", *(top / "old-checkout").rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        work = top / "grade" / "submission"
+        work.mkdir(parents=True)
+        box = Sandbox(work, [], ResourceLimits(), needed=[Path(sys.prefix), Path(sys.base_prefix),
+                                                         closed / "python", Path(__file__).parents[1]])
+        try:
+            box.prepare()
+            code = ("import json, os; from autograder.sandbox import enter;"
+                    "enter(json.loads(os.environ['NNCOURSE_SANDBOX']));"
+                    f"print(json.dumps([os.listdir({str(top / 'old-checkout')!r}),"
+                    f" open({str(closed / 'python' / 'lib' / 'module.txt')!r}).read()]))")
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work,
+                                  env={**os.environ, **box.env()})
+            assert done.returncode == 0, done.stderr
+            listing, text = json.loads(done.stdout)
+            assert listing == [] and text == "stdlib"
+        finally:
+            box.release()
     finally:
         shutil.rmtree(top)
