@@ -1,63 +1,184 @@
-"""Grade many submissions: discover notebooks, grade them N at a time, write the outputs."""
+"""Grade a class: find the submissions, grade them N at a time, write every output, resume.
+
+Each submission is graded in its own student process, forked from a fork server that has
+imported torch once (:mod:`autograder.zygote`). Results are written atomically as each one
+finishes and carry a key made of the submission's content hash, the grader's version, the
+grading bundle and the options; a rerun reuses every result whose key still matches, so a batch
+killed at any moment and started again ends with the same gradebook as an uninterrupted run.
+
+The pool is any :class:`concurrent.futures.Executor`: threads in this process by default (each
+thread waits on its own student process), or a Dask cluster's executor (``dask.distributed``),
+whose workers must see the same files.
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import hashlib
+import json
+import os
+import threading
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from autograder.gradebook import gradebook_csv, safe_name, write_atomic, write_result
+from autograder import __version__
+from autograder.feedback import feedback_html
 from autograder.grade import Assignment, grade_submission
+from autograder.gradebook import gradebook_csv, write_atomic, write_result
+from autograder.submissions import Found, Submission, find_submissions
+from autograder.summary import class_summary, summary_html
 
 
-def discover(paths: list[Path]) -> list[tuple[str, Path]]:
-    """(submission id, path) for every notebook named or found in the folders named, ids unique."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts))
-        else:
-            found.append(path)
-    def name_of(path: Path, depth: int) -> str:
-        parts = path.resolve().parts[-depth - 1:-1] if depth else ()
-        return safe_name("-".join([*parts, path.stem]))
+@dataclass
+class Batch:
+    """What a batch produced: every result (sorted by id) and what was left out of grading."""
 
-    pairs, taken = [], set()
-    for path in found:
-        depth = 0  # add parent folders to the name until it is unique among the stems
-        while depth < 3 and sum(name_of(p, depth) == name_of(path, depth) for p in found) > 1:
-            depth += 1
-        candidate = base = name_of(path, depth)
-        n = 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{base}-{n}"
-        taken.add(candidate)
-        pairs.append((candidate, path))
-    return pairs
+    results: list[dict[str, Any]]
+    found: Found
+    reused: int = 0
+    graded: int = 0
+    interrupted: bool = False
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
-def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int = 1,
+def default_jobs() -> int:
+    """Submissions graded at once by default: one per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def bundle_digest(assignment: Assignment) -> str:
+    """A hash of the grading bundle's tests and configuration: a rebuilt bundle changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in assignment.bundle.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(assignment.bundle).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(assignment.config, default=repr, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def result_key(path: Path, bundle: str, options: dict[str, Any]) -> str:
+    """What a stored result was graded from: the same key means the same grade."""
+    content = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    text = json.dumps({"submission": content, "grader": __version__, "bundle": bundle, **options},
+                      sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored(out_dir: Path, submission_id: str, key: str) -> dict[str, Any] | None:
+    try:
+        result = json.loads((out_dir / "results" / f"{submission_id}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) and result.get("key") == key else None
+
+
+def grade_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Grade one submission (runs in a pool thread or on a Dask worker); returns its result."""
+    from autograder import zygote
+    from autograder.session import base_env
+
+    assignment: Assignment = task["assignment"]
+    launcher = zygote.shared(base_env(assignment.config.threads)) if task.get("fork", True) else None
+    result = grade_submission(Path(task["path"]), assignment, profile=task["profile"], seed=task["seed"],
+                              timeout=task["timeout"], submission_id=task["id"], memory_mb=task["memory_mb"],
+                              hidden_paths=[Path(p) for p in task["hidden"]], launcher=launcher)
+    result["key"] = task["key"]
+    return result
+
+
+def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int | None = None,
                profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
-               memory_mb: int | None = None,
-               progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-    """Grade every submission; write results/<id>.json and gradebook.csv under ``out_dir``."""
-    submissions = discover(paths)
+               memory_mb: int | None = None, executor: Executor | None = None, resume: bool = True,
+               progress: Callable[[dict[str, Any], bool], None] | None = None,
+               stop: threading.Event | None = None) -> list[dict[str, Any]]:
+    """Grade every submission found under ``paths``; see :func:`run_batch` (this returns its results)."""
+    return run_batch(paths, assignment, out_dir, jobs=jobs, profile=profile, timeout=timeout, seed=seed,
+                     memory_mb=memory_mb, executor=executor, resume=resume, progress=progress,
+                     stop=stop).results
+
+
+def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int | None = None,
+              profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
+              memory_mb: int | None = None, executor: Executor | None = None, resume: bool = True,
+              progress: Callable[[dict[str, Any], bool], None] | None = None,
+              stop: threading.Event | None = None) -> Batch:
+    """Grade the submissions found under ``paths`` and write, under ``out_dir``:
+    ``results/<id>.json``, ``feedback/<id>.html``, ``gradebook.csv``, ``summary.json`` and
+    ``summary.html``.
+
+    ``progress(result, reused)`` is called in this thread as each submission is done. Setting
+    ``stop`` (Ctrl-C does, through the CLI) grades nothing more: submissions still running are
+    left ungraded, no partial result is written, and a rerun picks up where this one stopped.
+    """
+    found = find_submissions(list(paths), assignment.name)
     out_dir.mkdir(parents=True, exist_ok=True)
+    seed = assignment.config.seed if seed is None else seed
+    options = {"assignment": assignment.name, "profile": profile, "seed": seed, "timeout": timeout,
+               "memory_mb": memory_mb}
+    bundle = bundle_digest(assignment)
     # no submission may read another's notebook or the grades written so far
-    private = [out_dir.resolve(), *dict.fromkeys(p.resolve().parent for _, p in submissions)]
+    hidden = [str(out_dir.resolve()), *dict.fromkeys(str(s.path.resolve().parent) for s in found.submissions)]
+    batch = Batch(results=[], found=found)
+    todo: list[tuple[Submission, str]] = []
+    for submission in found.submissions:
+        key = result_key(submission.path, bundle, options)
+        stored = _stored(out_dir, submission.id, key) if resume else None
+        if stored is not None:
+            batch.results.append(stored)
+            batch.reused += 1
+            _write_feedback(out_dir, stored)
+            if progress:
+                progress(stored, True)
+        else:
+            todo.append((submission, key))
 
-    def one(item: tuple[str, Path]) -> dict[str, Any]:
-        submission_id, path = item
-        result = grade_submission(path, assignment, profile=profile, seed=seed, timeout=timeout,
-                                  submission_id=submission_id, hidden_paths=private,
-                                  memory_mb=memory_mb)
-        write_result(out_dir, result)
-        if progress:
-            progress(result)
-        return result
+    own_pool = executor is None
+    from autograder import session, zygote
+    from autograder.session import base_env
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, submissions))
-    write_atomic(out_dir / "gradebook.csv", gradebook_csv(results))
-    return results
+    session.allow_new()
+    if own_pool and todo:
+        zygote.shared(base_env(assignment.config.threads))  # started here: it lives as long as this thread
+    pool = executor or ThreadPoolExecutor(max_workers=jobs or default_jobs(), thread_name_prefix="nncourse-grade")
+    futures: dict[Future, Submission] = {}
+    try:
+        for submission, key in todo:
+            task = {"assignment": assignment, "path": str(submission.path), "id": submission.id, "key": key,
+                    "profile": profile, "seed": seed, "timeout": timeout, "memory_mb": memory_mb,
+                    "hidden": hidden}
+            futures[pool.submit(grade_task, task)] = submission
+        for future in as_completed(futures):
+            if stop is not None and stop.is_set():
+                batch.interrupted = True
+                break
+            result = future.result()
+            write_result(out_dir, result)
+            _write_feedback(out_dir, result)
+            batch.results.append(result)
+            batch.graded += 1
+            if progress:
+                progress(result, False)
+    except KeyboardInterrupt:
+        batch.interrupted = True
+    finally:
+        if batch.interrupted:
+            for future in futures:
+                future.cancel()
+            session.kill_all()  # the submissions still running: their results are not kept
+        if own_pool:
+            pool.shutdown(wait=True, cancel_futures=True)
+    batch.results.sort(key=lambda r: r["submission"])
+    if not batch.interrupted:
+        write_atomic(out_dir / "gradebook.csv", gradebook_csv(batch.results))
+        batch.summary = class_summary(batch.results, skipped=found.skipped, duplicates=found.duplicates)
+        write_atomic(out_dir / "summary.json", json.dumps(batch.summary, indent=1, sort_keys=True) + "\n")
+        write_atomic(out_dir / "summary.html", summary_html(batch.summary))
+    return batch
+
+
+def _write_feedback(out_dir: Path, result: dict[str, Any]) -> None:
+    write_atomic(out_dir / "feedback" / f"{result['submission']}.html", feedback_html(result))

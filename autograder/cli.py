@@ -46,37 +46,74 @@ def build(assignments: tuple[str, ...], check: bool) -> None:
 @click.argument("assignment")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grades"), show_default=True,
-              help="Folder for gradebook.csv and results/.")
+              help="Folder for gradebook.csv, results/, feedback/ and summary.html.")
 @click.option("--timeout", type=float, default=None, help="Seconds per submission (default: the assignment's).")
-@click.option("--jobs", type=int, default=1, show_default=True, help="Submissions graded at once.")
+@click.option("--jobs", type=int, default=None, help="Submissions graded at once (default: the number of cores).")
 @click.option("--memory", "memory_mb", type=int, default=None,
               help="Memory cap per submission in MB (default: the assignment's).")
 @click.option("--profile", default="auto", show_default=True, help="Grading profile: auto, cpu or cuda.")
 @click.option("--seed", type=int, default=None, help="Grader seed (default: the assignment's).")
+@click.option("--fresh", is_flag=True, help="Grade everything again, ignoring results stored in --out.")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster (scheduler address, or 'local' for one on this machine); "
+                   "needs the [dask] extra and workers that see the same files.")
 def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout: float | None,
-          jobs: int, profile: str, seed: int | None, memory_mb: int | None) -> None:
-    """Grade notebooks (files or folders) for ASSIGNMENT without Docker."""
-    from autograder.batch import grade_many
+          jobs: int | None, profile: str, seed: int | None, memory_mb: int | None, fresh: bool,
+          dask_address: str | None) -> None:
+    """Grade notebooks (files, folders, zips, Canvas or Gradescope downloads) for ASSIGNMENT.
+
+    Results already in --out for the same file and grader are reused: a stopped batch resumes.
+    """
+    from autograder.batch import default_jobs, run_batch
     from autograder.build import BuildError
     from autograder.config import resolve_profile
     from autograder.grade import Assignment
     from autograder.gradebook import score_table
+    from autograder.progress import Progress
+    from autograder.sandbox import describe_level
+    from autograder.submissions import find_submissions
 
     try:
         hw = Assignment.load(assignment)
         chosen = resolve_profile(profile, hw.config)
+        found = find_submissions(list(submissions), hw.name)
     except (BuildError, ValueError) as exc:
         _fail(str(exc))
-    from autograder.sandbox import describe_level
-
-    click.echo(f"Grading {assignment} with the {chosen} profile ...", err=True)
+    jobs = jobs or default_jobs()
+    click.echo(f"Grading {len(found.submissions)} submission(s) of {assignment} with the {chosen} profile, "
+               f"{jobs if not dask_address else 'Dask'} at a time ...", err=True)
     click.echo(describe_level(), err=True)
-    results = grade_many(list(submissions), hw, out_dir, jobs=jobs, profile=chosen, timeout=timeout, seed=seed,
-                         memory_mb=memory_mb,
-                         progress=lambda r: click.echo(f"  {r['submission']}: {r['score']}/{r['max_score']} "
-                                                       f"({r['status']}, {r['seconds']} s)", err=True))
-    click.echo(score_table(results))
-    click.echo(f"\nGradebook: {out_dir / 'gradebook.csv'}\nPer-submission results: {out_dir / 'results'}")
+    for item in found.skipped:
+        click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
+    for item in found.duplicates:
+        click.echo(f"  not graded (older than {item['kept']}): {item['path']}", err=True)
+    executor, closer = (None, None)
+    if dask_address:
+        from autograder.dask_pool import dask_executor
+
+        try:
+            executor, closer = dask_executor(dask_address, jobs)
+        except ImportError:
+            _fail("--dask needs dask.distributed: pip install 'nn-coursework[dask]'")
+    try:
+        with Progress(len(found.submissions)) as progress:
+            batch = run_batch(list(submissions), hw, out_dir, jobs=jobs, profile=chosen, timeout=timeout,
+                              seed=seed, memory_mb=memory_mb, resume=not fresh, executor=executor,
+                              progress=progress.update)
+    except KeyboardInterrupt:
+        batch = None
+    finally:
+        if closer:
+            closer()
+    if batch is None or batch.interrupted:
+        done = 0 if batch is None else len(batch.results)
+        click.echo(f"\nStopped: {done} of {len(found.submissions)} graded and kept in {out_dir / 'results'}. "
+                   "Run the same command again to grade the rest.", err=True)
+        sys.exit(130)
+    click.echo(score_table(batch.results))
+    click.echo(f"\n{batch.graded} graded, {batch.reused} reused from an earlier run."
+               f"\nGradebook: {out_dir / 'gradebook.csv'}\nClass summary: {out_dir / 'summary.html'}"
+               f"\nFeedback per student: {out_dir / 'feedback'}\nResults (JSON): {out_dir / 'results'}")
 
 
 @main.command()

@@ -44,14 +44,15 @@ def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = prin
                 path.unlink()
         echo(f"\nGrading {len(made)} sample submissions of {hw} ({jobs} at a time) ...")
         results = grade_many([p for _, p in made], Assignment.load(hw), out_dir / hw, jobs=jobs,
-                             progress=lambda r: echo(f"  {r['submission']}: {r['score']}/{r['max_score']} "
-                                                     f"({r['status']}, {r['seconds']} s)"))
+                             resume=False,
+                             progress=lambda r, _: echo(f"  {r['submission']}: {r['score']}/{r['max_score']} "
+                                                        f"({r['status']}, {r['seconds']} s)"))
         expected = {entry.name: sum(entry.expect.values()) for entry, _ in made}
         echo("\n" + score_table(results))
         agree = all(r["score"] == expected[r["submission"]] for r in results)
         echo(f"\nEvery score equals the corpus manifest: {'yes' if agree else 'NO'}")
         echo(f"Gradebook: {out_dir / hw / 'gradebook.csv'}")
-        echo(f"Feedback per submission (JSON): {out_dir / hw / 'results'}")
+        echo(f"Feedback per student: {out_dir / hw / 'feedback'}; class summary: {out_dir / hw / 'summary.html'}")
         echo(f"The sample notebooks: {samples}")
         for entry, _ in made:
             if entry.description:

@@ -47,6 +47,14 @@ class Assignment:
     def max_score(self) -> float:
         return sum(t.points for t in self.tests)
 
+    def __reduce__(self) -> tuple:
+        # tests are code loaded from the bundle: another process (a Dask worker) loads them again
+        return (_reload_assignment, (self.name, str(self.bundle), self.config))
+
+
+def _reload_assignment(name: str, bundle: str, config: GradingConfig) -> Assignment:
+    return Assignment(name, Path(bundle), config, load_test_dir(Path(bundle) / "tests"))
+
 
 def _fmt(points: float) -> float | int:
     return int(points) if float(points).is_integer() else round(points, 3)
@@ -153,6 +161,7 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
                         outcomes[case.name] = (False, f"not graded: {exc.message}", False)
             reports = session.cells
             result["sandbox"] = session.sandbox.mode
+            result["fingerprint"] = session.fingerprint()
             crash_output = session.process_output() if dead is not None else ""
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -160,7 +169,8 @@ def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu"
             shutil.rmtree(unzipped.parent, ignore_errors=True)
 
     result["cells"] = [{"cell": r.index, "question": question_of.get(r.index), "seconds": r.seconds,
-                        "error": r.error, "timed_out": r.timed_out, "output": r.output[-2000:]}
+                        "error": r.error, "timed_out": r.timed_out, "output": r.output[-2000:],
+                        **({"images": [{"mime": "image/png", "data": i} for i in r.images]} if r.images else {})}
                        for r in reports]
     errors = {r.index: r for r in reports if r.error or r.timed_out}
     if dead is not None:

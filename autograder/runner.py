@@ -70,6 +70,27 @@ def _otter_stub() -> types.ModuleType:
     return module
 
 
+def cell_figures(limit: int = 4, max_bytes: int = 400_000) -> list[str]:
+    """The figures a cell left open, as base64 PNGs, then closed (as Jupyter's inline backend
+    shows and closes them after each cell): the student's own plots, for their feedback."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return []
+    import base64
+
+    images = []
+    try:
+        for number in plt.get_fignums()[:limit]:
+            buffer = io.BytesIO()
+            plt.figure(number).savefig(buffer, format="png", dpi=60)
+            if buffer.tell() <= max_bytes:
+                images.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+        plt.close("all")
+    except Exception:  # noqa: BLE001 - a figure the student broke costs only its picture
+        pass
+    return images
+
+
 def seed_everything(seed: int) -> None:
     import numpy as np
     import torch
@@ -147,6 +168,37 @@ class Runner:
         self.guarded = guarded_objects()
         self.marks = fingerprint(self.guarded)
         self.tampered: list[str] = []
+        self.images: list[str] = []
+        self._capture_displayed_figures()
+
+    def _capture_displayed_figures(self) -> None:
+        """Keep the PNG of every figure the notebook displays (``display(fig)``, or a figure as
+        a cell's last value), as Jupyter would show it; the text output stays as it was."""
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(self.shell, {"png"}, dpi=60)
+        publisher, hook = self.shell.display_pub, self.shell.displayhook
+        publish, write = publisher.publish, hook.write_format_data
+
+        def keep(data: Any) -> None:
+            png = data.get("image/png") if isinstance(data, dict) else None
+            if isinstance(png, bytes):
+                import base64
+
+                png = base64.b64encode(png).decode("ascii")
+            if isinstance(png, str):
+                self.images.append(png)
+
+        def publish_and_keep(data: Any, *args: Any, **kwargs: Any) -> None:
+            keep(data)
+            publish(data, *args, **kwargs)
+
+        def write_and_keep(format_dict: Any, *args: Any, **kwargs: Any) -> None:
+            keep(format_dict)
+            write(format_dict, *args, **kwargs)
+
+        publisher.publish = publish_and_keep
+        hook.write_format_data = write_and_keep
 
     def check_integrity(self) -> list[str]:
         """What the notebook replaced among the guarded objects (sticky once seen)."""
@@ -159,6 +211,7 @@ class Runner:
             index = cell["index"]
             self.channel.send({"event": "start", "cell": index})
             writer = CappedWriter()
+            self.images = []
             self.cell_of_count[self.shell.execution_count] = index
             started = time.perf_counter()
             real_stdout, real_stderr = sys.stdout, sys.stderr
@@ -168,10 +221,12 @@ class Runner:
             finally:
                 sys.stdout, sys.stderr = real_stdout, real_stderr
             error = result.error_before_exec or result.error_in_exec
+            seconds = round(time.perf_counter() - started, 3)
             self.channel.send({
-                "event": "done", "cell": index, "seconds": round(time.perf_counter() - started, 3),
+                "event": "done", "cell": index, "seconds": seconds,
                 "error": None if error is None else describe_error(error, self.cell_of_count),
                 "output": _ADDRESS.sub(" at 0x...", writer.getvalue()),
+                "images": (self.images + cell_figures())[:4],
             })
 
     def answer(self, request: dict) -> dict:

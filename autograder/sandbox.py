@@ -17,6 +17,7 @@ runner itself before any student code runs, so they hold in every mode.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -261,9 +262,11 @@ def enter(spec: dict) -> None:
         return
     libc = ctypes.CDLL(None, use_errno=True)
 
-    def call(result: int, what: str) -> None:
+    def call(result: int, what: str, gone_is_fine: bool = False) -> None:
         if result != 0:
             err = ctypes.get_errno()
+            if gone_is_fine and err == errno.ENOENT:
+                return  # removed since it was listed (another submission's folder): nothing to hide
             raise OSError(err, f"sandbox: {what}: {os.strerror(err)}")
 
     if mode == "full":
@@ -273,9 +276,9 @@ def enter(spec: dict) -> None:
             target = os.fsencode(path)
             if is_dir:
                 call(libc.mount(b"nncourse-hidden", target, b"tmpfs", _MS_RDONLY, b"size=4k,mode=0555"),
-                     f"hide {path}")
+                     f"hide {path}", gone_is_fine=True)
             else:
-                call(libc.mount(b"/dev/null", target, None, _MS_BIND, None), f"hide {path}")
+                call(libc.mount(b"/dev/null", target, None, _MS_BIND, None), f"hide {path}", gone_is_fine=True)
         _expose([Path(p) for p in spec.get("expose", [])], call, libc)
     os.setgroups([])
     os.setresgid(uid, uid, uid)

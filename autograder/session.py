@@ -7,20 +7,23 @@ group (nothing the submission started outlives it).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.protocol import Channel, ChannelClosed, ChannelTimeout, ProtocolError
+from autograder.protocol import Channel, ChannelClosed, ChannelTimeout, ProtocolError, encode
 from autograder.sandbox import ResourceLimits, Sandbox
 
 INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
+MAX_IMAGES = 4  # a cell's plots kept for the student's feedback
 START_TIMEOUT = 120.0  # seconds for the student process to import torch and say hello
 
 
@@ -45,6 +48,26 @@ class ProbeFailed(Exception):
         return self.reply.get("kind", "exception")
 
 
+_live: set["StudentSession"] = set()
+_live_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def kill_all() -> None:
+    """Stop the batch: kill every student process of this grader, and start no new one."""
+    _stopping.set()
+    with _live_lock:
+        sessions = list(_live)
+    for session in sessions:
+        session.dead = SessionDead("timeout", "grading was stopped by the grader")
+        session._kill()
+
+
+def allow_new() -> None:
+    """Let sessions start again after :func:`kill_all` (a new batch)."""
+    _stopping.clear()
+
+
 def base_env(threads: int) -> dict[str, str]:
     """The environment every student process starts from (the session adds HOME and its own)."""
     return {
@@ -67,6 +90,7 @@ class CellReport:
     error: dict | None = None
     output: str = ""
     timed_out: bool = False
+    images: list = field(default_factory=list)
 
 
 @dataclass
@@ -78,7 +102,7 @@ class Limits:
     probe: float = 60.0
 
 
-@dataclass
+@dataclass(eq=False)
 class StudentSession:
     """One student process. Use as a context manager; ``close`` always kills its process group."""
 
@@ -89,6 +113,8 @@ class StudentSession:
     env: dict[str, str] = field(default_factory=dict)
     secret_paths: list[Path] = field(default_factory=list)
     resources: ResourceLimits = field(default_factory=ResourceLimits)
+    answers: int = 0
+    _outputs: Any = field(default_factory=hashlib.sha256, repr=False, init=False)
     launcher: Any = None  # an autograder.zygote.Zygote to fork from; None starts a new interpreter
     deadline: float = 0.0
     cells: list[CellReport] = field(default_factory=list)
@@ -102,6 +128,8 @@ class StudentSession:
         self.close()
 
     def start(self) -> None:
+        if _stopping.is_set():
+            raise SessionDead("timeout", "grading was stopped by the grader")
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         # a private temporary folder: nothing one submission leaves in /tmp reaches another
@@ -136,6 +164,8 @@ class StudentSession:
             raise
         os.close(to_child_r)
         os.close(from_child_w)
+        with _live_lock:
+            _live.add(self)
         self.channel = Channel(from_child_r, to_child_w)
         self.deadline = time.monotonic() + self.limits.total
 
@@ -255,6 +285,8 @@ class StudentSession:
                 current.seconds = float(message.get("seconds", 0.0))
                 current.error = message.get("error")
                 current.output = str(message.get("output", ""))[:50_000]
+                images = message.get("images")
+                current.images = [i for i in images[:MAX_IMAGES] if isinstance(i, str)] if isinstance(images, list) else []
                 current = None
                 started, wait_limit = time.monotonic(), self.limits.cell
             elif event == "ready":
@@ -298,9 +330,18 @@ class StudentSession:
                                    f"{timeout or self.limits.probe:.0f} s limit for this check"})
             if not reply.get("ok"):
                 raise ProbeFailed(reply)
+            self._outputs.update(encode([name, reply.get("value")]))
+            self.answers += 1
             return reply.get("value")
 
+    def fingerprint(self) -> str | None:
+        """A hash of everything the student's code returned to the probes (None if nothing did):
+        two submissions with the same fingerprint gave identical outputs on the grader's inputs."""
+        return self._outputs.hexdigest() if self.answers else None
+
     def close(self) -> None:
+        with _live_lock:
+            _live.discard(self)
         if getattr(self, "process", None) is None:
             if getattr(self, "sandbox", None) is not None:
                 self.sandbox.release()
