@@ -1,4 +1,4 @@
-"""Small datasets for the notebooks, plus MNIST loading.
+"""Small datasets for the notebooks, plus MNIST and Fashion-MNIST loading.
 
 Every generator takes ``seed: int | numpy.random.Generator`` and draws only from
 ``numpy.random.default_rng(seed)`` (or passes an int seed to scikit-learn); the global
@@ -9,7 +9,9 @@ labels int64 tensors.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -208,24 +210,42 @@ def _gzip_size(path: Path) -> int:
         return int.from_bytes(f.read(4), "little")
 
 
-def _unpack_sample(cache: Path) -> Path:
-    """Decompress the bundled sample into cache/mnist-sample/MNIST/raw once; return cache/mnist-sample."""
-    root = cache / "mnist-sample"
-    raw = root / "MNIST" / "raw"
+def _idx_file(folder: Path, name: str) -> Path | None:
+    """folder/name or folder/name.gz, whichever exists (the plain file first); None if neither."""
+    for path in (folder / name, folder / f"{name}.gz"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _unpack_idx(src: Path, root: Path, dataset_dir: str) -> Path:
+    """Put the four IDX files of folder src (plain or .gz) into root/dataset_dir/raw, uncompressed:
+    the layout torchvision.datasets.<dataset_dir> reads. A file already there with the right size
+    is kept, so this copies once. Returns root."""
+    raw = root / dataset_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for name in _MNIST_FILES:
-        src, dst = SAMPLE_DIR / f"{name}.gz", raw / name
-        if dst.is_file() and dst.stat().st_size == _gzip_size(src):
+        source, dst = _idx_file(src, name), raw / name
+        if source is None:
+            raise FileNotFoundError(f"{src} has no {name} (or {name}.gz)")
+        compressed = source.suffix == ".gz"
+        size = _gzip_size(source) if compressed else source.stat().st_size
+        if dst.is_file() and dst.stat().st_size == size:
             continue
         fd, tmp = tempfile.mkstemp(dir=raw, prefix=f".{name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as out, gzip.open(src, "rb") as inp:
-                out.write(inp.read())
+            with os.fdopen(fd, "wb") as out, (gzip.open if compressed else open)(source, "rb") as inp:
+                shutil.copyfileobj(inp, out, 1 << 20)
             os.replace(tmp, dst)  # atomic: parallel processes never see a half-written file
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     return root
+
+
+def _unpack_sample(cache: Path) -> Path:
+    """Decompress the bundled sample into cache/mnist-sample/MNIST/raw once; return cache/mnist-sample."""
+    return _unpack_idx(SAMPLE_DIR, cache / "mnist-sample", "MNIST")
 
 
 def load_mnist(root: str | Path | None = None, train: bool = True, transform: Callable | None = None,
@@ -266,4 +286,63 @@ def load_mnist(root: str | Path | None = None, train: bool = True, transform: Ca
                    "see student_lib/data/mnist-sample/README.md)")
     if verbose:
         print(message)
+    return dataset
+
+
+# --- Fashion-MNIST -------------------------------------------------------------------------
+
+FASHION_MNIST_ROOT_VAR = "NNCOURSE_FASHION_MNIST_ROOT"
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # apt-get install dataset-fashion-mnist
+
+
+def fashion_mnist_root(root: str | Path | None = None) -> Path:
+    """Where load_fashion_mnist(root) looks: root, else $NNCOURSE_FASHION_MNIST_ROOT, else the
+    folder of Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist)."""
+    if root is None:
+        root = os.environ.get(FASHION_MNIST_ROOT_VAR, "").strip() or DEBIAN_FASHION_MNIST
+    return Path(root).expanduser()
+
+
+def load_fashion_mnist(root: str | Path | None = None, train: bool = True,
+                       transform: Callable | None = None,
+                       verbose: bool = True) -> "torchvision.datasets.FashionMNIST":
+    """Load Fashion-MNIST (60,000 train / 10,000 test 28x28 images of clothing, 10 classes) as a
+    torchvision dataset; items are (image, label). Same IDX format as MNIST, so it can stand in
+    for full-size MNIST.
+
+    ``root`` (else $NNCOURSE_FASHION_MNIST_ROOT, else /usr/share/datasets/fashion-mnist) is either
+    torchvision's layout root/FashionMNIST/raw/<IDX files>, read in place, or a folder holding the
+    four IDX files directly, plain or .gz (the layout of Debian's dataset-fashion-mnist package),
+    which are decompressed once into the cache folder. Nothing is downloaded; a missing dataset
+    raises FileNotFoundError saying how to install it.
+    transform defaults to ToTensor(): image float32 tensor (1, 28, 28) with values in [0, 1];
+    label an int in 0..9 (names in ``dataset.classes``).
+    When verbose, prints one line saying which data was used.
+    """
+    import torchvision
+
+    if transform is None:
+        transform = torchvision.transforms.ToTensor()
+    where = fashion_mnist_root(root)
+    if all((where / "FashionMNIST" / "raw" / name).is_file() for name in _MNIST_FILES):
+        dataset_root = where
+    elif all(_idx_file(where, name) for name in _MNIST_FILES):
+        # one cache folder per source folder, so two sources never share decompressed files
+        key = hashlib.sha256(str(where.resolve()).encode()).hexdigest()[:12]
+        try:
+            dataset_root = _unpack_idx(where, cache_dir() / "fashion-mnist" / key, "FashionMNIST")
+        except OSError:  # unwritable cache folder: use the temp folder instead
+            fallback = Path(tempfile.gettempdir()) / "nn-coursework" / "fashion-mnist" / key
+            dataset_root = _unpack_idx(where, fallback, "FashionMNIST")
+    else:
+        raise FileNotFoundError(
+            f"Fashion-MNIST not found in {where}: expected {where}/FashionMNIST/raw/<IDX files> or the "
+            f"four IDX files (.gz or not) in {where} itself. Install it with "
+            f"`apt-get install dataset-fashion-mnist`, or set ${FASHION_MNIST_ROOT_VAR} or root= to "
+            "the folder that holds it")
+    dataset = torchvision.datasets.FashionMNIST(dataset_root, train=train, transform=transform,
+                                                download=False)
+    if verbose:
+        split = "training" if train else "test"
+        print(f"Fashion-MNIST: {len(dataset):,} {split} images from {where}")
     return dataset
