@@ -18,9 +18,10 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from autograder import paths
+from autograder import paths, zygote
 from autograder.corpus import materialise
 from autograder.grade import Assignment, grade_submission
+from autograder.session import base_env
 
 
 def measure(hw: str, seeds: int, jobs: int) -> int:
@@ -31,9 +32,10 @@ def measure(hw: str, seeds: int, jobs: int) -> int:
                    if e.kind == "solution" or e.threshold_tests]
         jobs_list = [(e, p, base_seed + i) for i in range(seeds) for e, p in entries]
         started = time.monotonic()
+        launcher = zygote.shared(base_env(assignment.config.threads))  # as `nncourse grade` does
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(lambda job: (job[0], job[2], grade_submission(
-                job[1], assignment, seed=job[2], submission_id=job[0].name)), jobs_list))
+                job[1], assignment, seed=job[2], submission_id=job[0].name, launcher=launcher)), jobs_list))
         wall = time.monotonic() - started
     solution_rows: dict[str, list[tuple[bool, float | None, str]]] = defaultdict(list)
     buggy_rows: dict[tuple[str, str], list[tuple[bool, float | None]]] = defaultdict(list)
