@@ -14,7 +14,9 @@ import io
 import json
 import os
 import pickle
+import shutil
 import socket
+import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -136,11 +138,18 @@ def graded(tmp_path_factory, listener) -> dict[str, dict]:
     assignment = Assignment.load(HW)
     mp = pytest.MonkeyPatch()
     mp.setenv("NNCOURSE_TEST_SECRET", SECRET)  # a secret in the grader's environment
+    # another checkout of the course, world-readable, that the grader was never told about
+    decoy = Path(tempfile.mkdtemp(prefix="nncourse-decoy-checkout-"))
+    (decoy / "dist" / HW / "tests").mkdir(parents=True)
+    (decoy / "dist" / HW / "tests" / "q1.py").write_text(f"# {canary(HW)}\n", encoding="utf-8")
+    for path in [decoy, *decoy.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     try:
         results = grade_many(groups[False], assignment, tmp / "out-normal", jobs=2, timeout=120, memory_mb=2048)
         results += grade_many(groups[True], assignment, tmp / "out-slow", jobs=2, timeout=15, memory_mb=2048)
     finally:
         mp.undo()
+        shutil.rmtree(decoy)
     by_name = {r["submission"]: r for r in results}
     by_name["__outputs__"] = "\n".join(p.read_text(encoding="utf-8", errors="replace")
                                        for out in ("out-normal", "out-slow") for p in (tmp / out).rglob("*")
