@@ -82,7 +82,8 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
     from autograder.session import base_env
 
     assignment: Assignment = task["assignment"]
-    launcher = zygote.shared(base_env(assignment.config.threads)) if task.get("fork", True) else None
+    launcher = (zygote.shared(base_env(assignment.config.threads), task.get("preload"))
+                if task.get("fork", True) else None)
     result = grade_submission(Path(task["path"]), assignment, profile=task["profile"], seed=task["seed"],
                               timeout=task["timeout"], submission_id=task["id"], memory_mb=task["memory_mb"],
                               hidden_paths=[Path(p) for p in task["hidden"]], launcher=launcher)
@@ -141,15 +142,18 @@ def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs:
     from autograder.session import base_env
 
     session.allow_new()
+    preload = zygote.preload_for(assignment)
     if own_pool and todo:
-        zygote.shared(base_env(assignment.config.threads))  # started here: it lives as long as this thread
+        # the grader's own imports (torch, the checks) on the other core while the fork server starts
+        threading.Thread(target=_warm_grader, daemon=True).start()
+        zygote.shared(base_env(assignment.config.threads), preload)  # here: it lives as long as this thread
     pool = executor or ThreadPoolExecutor(max_workers=jobs or default_jobs(), thread_name_prefix="nncourse-grade")
     futures: dict[Future, Submission] = {}
     try:
         for submission, key in todo:
             task = {"assignment": assignment, "path": str(submission.path), "id": submission.id, "key": key,
                     "profile": profile, "seed": seed, "timeout": timeout, "memory_mb": memory_mb,
-                    "hidden": hidden}
+                    "hidden": hidden, "preload": preload}
             futures[pool.submit(grade_task, task)] = submission
         for future in as_completed(futures):
             if stop is not None and stop.is_set():
@@ -178,6 +182,18 @@ def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs:
         write_atomic(out_dir / "summary.json", json.dumps(batch.summary, indent=1, sort_keys=True) + "\n")
         write_atomic(out_dir / "summary.html", summary_html(batch.summary))
     return batch
+
+
+def _warm_grader() -> None:
+    import importlib
+    import pkgutil
+
+    import torch  # noqa: F401 - the checks import it on first use
+
+    import autograder.checks
+
+    for module in pkgutil.iter_modules(autograder.checks.__path__):
+        importlib.import_module(f"autograder.checks.{module.name}")
 
 
 def _write_feedback(out_dir: Path, result: dict[str, Any]) -> None:

@@ -36,6 +36,9 @@ class GradingConfig:
     probe_timeout: float = field(default=60.0, metadata={"help": "seconds for one check's call into student code"})
     memory_mb: int = field(default=4096, metadata={"help": "memory cap of the student process (MB)"})
     threads: int = field(default=1, metadata={"help": "torch threads in the student process"})
+    preload: list[str] = field(default_factory=list, metadata={
+        "help": "modules the fork server imports once, besides those the student notebook imports "
+                "(one a library imports lazily, for example)"})
     gradescope_hidden_visibility: str = field(
         default="after_published",
         metadata={"help": "when students see hidden tests on Gradescope: hidden, after_due_date, "

@@ -176,7 +176,7 @@ class Runner:
         a cell's last value), as Jupyter would show it; the text output stays as it was."""
         from IPython.core.pylabtools import select_figure_formats
 
-        select_figure_formats(self.shell, {"png"}, dpi=60)
+        select_figure_formats(self.shell, {"png"}, dpi=60, bbox_inches=None)  # one draw, not two
         publisher, hook = self.shell.display_pub, self.shell.displayhook
         publish, write = publisher.publish, hook.write_format_data
 

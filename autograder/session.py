@@ -78,6 +78,7 @@ def base_env(threads: int) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
+        "OPENBLAS_NUM_THREADS": str(threads),
         "NNCOURSE_DEVICE": "cpu",
         "CUDA_VISIBLE_DEVICES": "",
     }

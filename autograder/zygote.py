@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -32,9 +33,41 @@ from typing import Any
 
 READY_TIMEOUT = 180.0  # seconds for the zygote to import everything
 PRELOAD = ("numpy", "torch", "IPython.core.interactiveshell", "matplotlib", "matplotlib.pyplot",
-           "autograder.runner", "autograder.probes", "autograder.protocol", "autograder.sandbox")
-OPTIONAL_PRELOAD = ("sklearn.linear_model", "torchvision", "student_lib", "student_lib.datasets",
-                    "student_lib.plotting", "student_lib.device")
+           "autograder.runner", "autograder.probes", "autograder.protocol", "autograder.sandbox",
+           "student_lib", "student_lib.datasets", "student_lib.plotting", "student_lib.device",
+           "torch._dynamo",  # imported by an optimizer's first step: seconds, with sympy
+           "contourpy", "PIL.PngImagePlugin", "matplotlib.backends.backend_agg")
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))", re.MULTILINE)
+
+
+def preload_for(assignment: Any) -> list[str]:
+    """Modules worth importing once for ``assignment``: those its student notebook imports at the
+    top level of a cell (when the notebook is here) and its config's ``preload`` list."""
+    from importlib.util import find_spec
+
+    from autograder import paths
+
+    names: list[str] = []
+    notebook = paths.assignments_dir() / assignment.name / f"{assignment.name}.ipynb"
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        cells = []
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            source = "".join(cell.get("source", ""))
+            names += [a or b for a, b in _IMPORT.findall(source)]
+    names += list(getattr(assignment.config, "preload", []) or [])
+    found = []
+    for name in dict.fromkeys(names):
+        if name.split(".")[0] in ("otter", "autograder") or name in PRELOAD:
+            continue
+        try:
+            if find_spec(name) is not None:
+                found.append(name)
+        except (ImportError, ValueError):
+            continue
+    return found
 
 
 class ForkedProcess:
@@ -67,7 +100,7 @@ class ForkedProcess:
 class Zygote:
     """The grader's handle on one fork server; thread-safe ``spawn``."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], preload: list[str] | None = None) -> None:
         self._cond = threading.Condition()
         self._send_lock = threading.Lock()
         self._exits: dict[int, int] = {}
@@ -80,7 +113,7 @@ class Zygote:
         self._log = tempfile.NamedTemporaryFile(prefix="nncourse-zygote-", suffix=".log", delete=False)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "autograder.zygote", str(child.fileno())],
+                [sys.executable, "-P", "-m", "autograder.zygote", str(child.fileno()), json.dumps(preload or [])],
                 env={**env, "HOME": self._home}, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                 pass_fds=(child.fileno(),), start_new_session=True, cwd=tempfile.gettempdir(),
             )
@@ -182,11 +215,11 @@ def enabled() -> bool:
     return os.environ.get("NNCOURSE_FORK_SERVER", "1") != "0"
 
 
-def shared(env: dict[str, str]) -> Zygote | None:
+def shared(env: dict[str, str], preload: list[str] | None = None) -> Zygote | None:
     """This process's fork server for ``env`` (started on first use), or None if it cannot run."""
     if not enabled():
         return None
-    key = json.dumps(env, sort_keys=True)
+    key = json.dumps([env, preload or []], sort_keys=True)
     with _shared_lock:
         zygote = _shared.get(key)
         if zygote is not None and zygote.alive:
@@ -197,7 +230,7 @@ def shared(env: dict[str, str]) -> Zygote | None:
         if key in _failed:
             return None
         try:
-            zygote = Zygote(env)
+            zygote = Zygote(env, preload)
         except (RuntimeError, OSError) as exc:
             print(f"nncourse: starting each submission from scratch: {exc}", file=sys.stderr)
             _failed.add(key)
@@ -274,7 +307,7 @@ def _child(spec: dict, fds: list[int], keep_closed: list[int]) -> None:
             os._exit(code)
 
 
-def serve(sock_fd: int) -> None:
+def serve(sock_fd: int, preload: list[str]) -> None:
     """The zygote's loop: preload, say ready, then fork on request and report exits."""
     import importlib
 
@@ -282,7 +315,7 @@ def serve(sock_fd: int) -> None:
     sock = socket.socket(fileno=sock_fd)
     for name in PRELOAD:
         importlib.import_module(name)
-    for name in OPTIONAL_PRELOAD:
+    for name in preload:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library only costs start-up time
@@ -331,4 +364,4 @@ def serve(sock_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1]), json.loads(sys.argv[2]) if len(sys.argv) > 2 else [])
