@@ -91,15 +91,9 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int | None = None,
-               profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
-               memory_mb: int | None = None, executor: Executor | None = None, resume: bool = True,
-               progress: Callable[[dict[str, Any], bool], None] | None = None,
-               stop: threading.Event | None = None) -> list[dict[str, Any]]:
-    """Grade every submission found under ``paths``; see :func:`run_batch` (this returns its results)."""
-    return run_batch(paths, assignment, out_dir, jobs=jobs, profile=profile, timeout=timeout, seed=seed,
-                     memory_mb=memory_mb, executor=executor, resume=resume, progress=progress,
-                     stop=stop).results
+def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, **options: Any) -> list[dict[str, Any]]:
+    """Grade every submission found under ``paths``; :func:`run_batch` with its results only."""
+    return run_batch(paths, assignment, out_dir, **options).results
 
 
 def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int | None = None,

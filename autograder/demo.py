@@ -12,7 +12,7 @@ from typing import Callable
 from autograder import paths
 from autograder.batch import grade_many
 from autograder.build import build
-from autograder.corpus import load_manifest, materialise
+from autograder.corpus import materialise
 from autograder.grade import Assignment
 from autograder.gradebook import score_table
 

@@ -20,7 +20,7 @@ from autograder import __version__, paths
 from autograder.build import ensure_bundle
 from autograder.checks.base import CheckFailed, GradingContext, Ref, grading
 from autograder.config import GradingConfig
-from autograder.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook
+from autograder.notebooks import Ungradable, code_cells, notebook_from_zip, read_notebook
 from autograder.sandbox import ResourceLimits
 from autograder.session import CellReport, Limits, SessionDead, StudentSession
 from autograder.test_files import TestFile, load_test_dir

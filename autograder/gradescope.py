@@ -24,7 +24,7 @@ from typing import Any
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-from autograder import __version__, paths
+from autograder import paths
 from autograder.build import ensure_bundle
 
 # What grading needs at run time (building notebooks needs otter and Jupyter; grading does not).

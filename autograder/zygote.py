@@ -262,11 +262,11 @@ def _set_parent_death_signal() -> None:
         pass
 
 
-def _child(spec: dict, fds: list[int], keep_closed: list[int]) -> None:
+def _child(spec: dict, fds: list[int], close_fds: list[int]) -> None:
     """In the forked child: become the submission's process, then run the notebook. Never returns."""
     code = 70
     try:
-        for fd in keep_closed:
+        for fd in close_fds:
             os.close(fd)
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
