@@ -27,7 +27,7 @@ def main() -> None:
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if committed student notebooks are stale.")
 def build(assignments: tuple[str, ...], check: bool) -> None:
     """Regenerate assignments/ and dist/ from the master notebooks in solutions/."""
-    from autograder.build import BuildError, build as run_build
+    from autograder.authoring.build import BuildError, build as run_build
 
     try:
         stale = run_build(list(assignments) or None, check=check)
@@ -64,14 +64,14 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 
     Results already in --out for the same file and grader are reused: a stopped batch resumes.
     """
-    from autograder.batch import default_jobs, run_batch
-    from autograder.build import BuildError
+    from autograder.batch.run import default_jobs, run_batch
+    from autograder.authoring.build import BuildError
     from autograder.config import resolve_profile
-    from autograder.grade import Assignment
-    from autograder.gradebook import score_table
-    from autograder.progress import Progress
-    from autograder.sandbox import describe_level
-    from autograder.submissions import find_submissions
+    from autograder.engine.grade import Assignment
+    from autograder.reports.gradebook import score_table
+    from autograder.batch.progress import Progress
+    from autograder.student_process.sandbox import describe_level
+    from autograder.batch.submissions import find_submissions
 
     try:
         hw = Assignment.load(assignment)
@@ -89,7 +89,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
         click.echo(f"  not graded (older than {item['kept']}): {item['path']}", err=True)
     executor, closer = (None, None)
     if dask_address:
-        from autograder.dask_pool import dask_executor
+        from autograder.batch.executors import dask_executor
 
         try:
             executor, closer = dask_executor(dask_address, jobs)
@@ -123,8 +123,8 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 def gradescope(assignment: str, out_file: Path | None) -> None:
     """Build ASSIGNMENT's Gradescope autograder zip (setup.sh, run_autograder, hidden tests)."""
     from autograder import paths
-    from autograder.build import BuildError
-    from autograder.gradescope import build_zip
+    from autograder.authoring.build import BuildError
+    from autograder.deploy.gradescope import build_zip
 
     out_file = out_file or paths.dist_dir() / f"{assignment}-gradescope.zip"
     try:

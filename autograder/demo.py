@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Callable
 
 from autograder import paths
-from autograder.batch import grade_many
-from autograder.build import build
-from autograder.corpus import materialise
-from autograder.grade import Assignment
-from autograder.gradebook import score_table
+from autograder.batch.run import grade_many
+from autograder.authoring.build import build
+from autograder.authoring.corpus import materialise
+from autograder.engine.grade import Assignment
+from autograder.reports.gradebook import score_table
 
 SAMPLES = {"solution": 1, "student": 1, "buggy": 2, "alternative": 1, "gamed": 1}
 
@@ -34,7 +34,7 @@ def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = prin
     """Build, grade a few corpus submissions per assignment, and say where the outputs are."""
     echo("Building assignments from solutions/ ...")
     build()
-    for corpus_dir in sorted((paths.course_root() / "tests" / "corpus").glob("hw*")):
+    for corpus_dir in sorted(paths.corpus_dir().glob("hw*")):
         hw = corpus_dir.name
         samples = out_dir / hw / "submissions"
         made = _sample(materialise(hw, corpus_dir, samples))

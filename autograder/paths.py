@@ -27,3 +27,9 @@ def assignments_dir() -> Path:
 
 def dist_dir() -> Path:
     return course_root() / "dist"
+
+
+def corpus_dir(assignment: str | None = None) -> Path:
+    """The grading corpus (``tests/corpus/``), or one assignment's folder in it."""
+    root = course_root() / "tests" / "corpus"
+    return root / assignment if assignment else root

@@ -42,9 +42,9 @@ from pathlib import Path
 import yaml
 
 from autograder import paths
-from autograder.build import split_master
-from autograder.corpus import materialise
-from autograder.sandbox import describe_level
+from autograder.authoring.build import split_master
+from autograder.authoring.corpus import materialise
+from autograder.student_process.sandbox import describe_level
 
 HW = "hw01"
 
@@ -55,7 +55,7 @@ def sh(*command: str) -> str:
 
 def make_submissions(folder: Path, copies: int, limit: int | None) -> list[tuple[str, Path]]:
     """The corpus, ``copies`` times: (kind, path) per notebook; copy 1 keeps the entry's name."""
-    made = materialise(HW, paths.course_root() / "tests" / "corpus" / HW, folder / "corpus")[:limit]
+    made = materialise(HW, paths.corpus_dir(HW), folder / "corpus")[:limit]
     (folder / "subs").mkdir()
     out = [(entry.kind, folder / "subs" / (f"{entry.name}.ipynb" if k == 1 else f"{entry.name}-c{k}.ipynb"))
            for k in range(1, copies + 1) for entry, _ in made]
@@ -110,7 +110,7 @@ class Sampler(threading.Thread):
                 try:
                     if role == "child":  # of the grader: the fork server, or a runner started without it
                         command = Path(f"/proc/{pid}/cmdline").read_bytes()
-                        role = "fork server" if b"autograder.zygote" in command else "student"
+                        role = "fork server" if b"autograder.student_process.fork_server" in command else "student"
                     rss, pss = memory_mb(pid)
                 except (OSError, StopIteration):
                     continue

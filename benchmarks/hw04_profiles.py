@@ -19,7 +19,7 @@ from collections import defaultdict
 import torch
 
 from autograder import paths
-from autograder.grade import Assignment, grade_submission
+from autograder.engine.grade import Assignment, grade_submission
 
 
 def measure(profile: str, seeds: int) -> None:

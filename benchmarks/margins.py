@@ -18,24 +18,25 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from autograder import paths, zygote
-from autograder.corpus import materialise
-from autograder.grade import Assignment, grade_submission
-from autograder.session import base_env
+from autograder import paths
+from autograder.student_process import fork_server
+from autograder.authoring.corpus import materialise
+from autograder.engine.grade import Assignment, grade_submission
+from autograder.student_process.session import base_env
 
 
 def measure(hw: str, seeds: int, jobs: int) -> int:
     assignment = Assignment.load(hw)
     base_seed = assignment.config.seed
     with tempfile.TemporaryDirectory() as tmp:
-        entries = [(e, p) for e, p in materialise(hw, paths.course_root() / "tests" / "corpus" / hw, Path(tmp))
+        entries = [(e, p) for e, p in materialise(hw, paths.corpus_dir(hw), Path(tmp))
                    if e.kind == "solution" or e.threshold_tests]
         jobs_list = [(e, p, base_seed + i) for i in range(seeds) for e, p in entries]
         started = time.monotonic()
-        launcher = zygote.shared(base_env(assignment.config.threads), zygote.preload_for(assignment))  # as `nncourse grade`
+        server = fork_server.shared(base_env(assignment.config.threads), fork_server.preload_for(assignment))  # as `nncourse grade`
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(lambda job: (job[0], job[2], grade_submission(
-                job[1], assignment, seed=job[2], submission_id=job[0].name, launcher=launcher)), jobs_list))
+                job[1], assignment, seed=job[2], submission_id=job[0].name, server=server)), jobs_list))
         wall = time.monotonic() - started
     solution_rows: dict[str, list[tuple[bool, float | None, str]]] = defaultdict(list)
     buggy_rows: dict[tuple[str, str], list[tuple[bool, float | None]]] = defaultdict(list)

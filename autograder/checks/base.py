@@ -39,7 +39,7 @@ class Ref:
 class GradingContext:
     """What the engine tells the checks about the current grading run."""
 
-    session: Any = None  # autograder.session.StudentSession, or None when running locally
+    session: Any = None  # autograder.student_process.session.StudentSession, or None when running locally
     seed: int = 0
     test_name: str = ""
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -159,7 +159,7 @@ def observe(probe: str, *args: Any, subject: str | None = None, seed_tag: str = 
     Raises CheckFailed, with a message for the student, when the object is missing, of the wrong
     type, too slow, or raises.
     """
-    from autograder.session import ProbeFailed
+    from autograder.student_process.session import ProbeFailed
 
     subject = subject or next((label(a) for a in args if isinstance(a, Ref)), "your code")
     ctx = current()
@@ -172,7 +172,7 @@ def observe(probe: str, *args: Any, subject: str | None = None, seed_tag: str = 
                                      timeout=timeout or ctx.probe_timeout, **_wire(kwargs))
         except ProbeFailed as exc:
             raise CheckFailed(_explain(exc.kind, exc.reply, subject)) from None
-    from autograder.runner import seed_everything
+    from autograder.student_process.runner import seed_everything
 
     seed_everything(seed)
     try:

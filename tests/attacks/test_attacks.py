@@ -25,11 +25,11 @@ import nbformat
 import pytest
 
 from autograder import paths
-from autograder.batch import grade_many
-from autograder.build import canary
-from autograder.corpus import fill_student_notebook
-from autograder.grade import Assignment
-from autograder.sandbox import LOCK_DIR, UID_BASE, is_root, processes_of
+from autograder.batch.run import grade_many
+from autograder.authoring.build import canary
+from autograder.authoring.corpus import fill_student_notebook
+from autograder.engine.grade import Assignment
+from autograder.student_process.sandbox import LOCK_DIR, UID_BASE, is_root, processes_of
 
 HW = "hw01"
 ATTACKS = tomllib.loads((Path(__file__).parent / "attacks.toml").read_text(encoding="utf-8"))["attack"]

@@ -1,0 +1,194 @@
+"""Grade a class: find the submissions, grade them N at a time, write every output, resume.
+
+Each submission is graded in its own student process, forked from a fork server that has
+imported torch once (:mod:`autograder.student_process.fork_server`). Results are written atomically as each one
+finishes and carry a key made of the submission's content hash, the grader's version, the
+grading bundle and the options; a rerun reuses every result whose key still matches, so a batch
+killed at any moment and started again ends with the same gradebook as an uninterrupted run.
+
+The pool is any :class:`concurrent.futures.Executor`: threads in this process by default (each
+thread waits on its own student process), or a Dask cluster's executor (``dask.distributed``),
+whose workers must see the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder import __version__
+from autograder.reports.feedback import feedback_html
+from autograder.engine.grade import Assignment, grade_submission
+from autograder.reports.gradebook import gradebook_csv, write_atomic, write_result
+from autograder.batch.submissions import Found, Submission, find_submissions
+from autograder.reports.summary import class_summary, summary_html
+
+
+@dataclass
+class Batch:
+    """What a batch produced: every result (sorted by id) and what was left out of grading."""
+
+    results: list[dict[str, Any]]
+    found: Found
+    reused: int = 0
+    graded: int = 0
+    interrupted: bool = False
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def default_jobs() -> int:
+    """Submissions graded at once by default: one per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def bundle_digest(assignment: Assignment) -> str:
+    """A hash of the grading bundle's tests and configuration: a rebuilt bundle changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in assignment.bundle.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(assignment.bundle).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(assignment.config, default=repr, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def result_key(path: Path, bundle: str, options: dict[str, Any]) -> str:
+    """What a stored result was graded from: the same key means the same grade."""
+    content = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    text = json.dumps({"submission": content, "grader": __version__, "bundle": bundle, **options},
+                      sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored(out_dir: Path, submission_id: str, key: str) -> dict[str, Any] | None:
+    try:
+        result = json.loads((out_dir / "results" / f"{submission_id}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) and result.get("key") == key else None
+
+
+def grade_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Grade one submission (runs in a pool thread or on a Dask worker); returns its result."""
+    from autograder.student_process import fork_server
+    from autograder.student_process.session import base_env
+
+    assignment: Assignment = task["assignment"]
+    server = (fork_server.shared(base_env(assignment.config.threads), task.get("preload"))
+                if task.get("fork", True) else None)
+    result = grade_submission(Path(task["path"]), assignment, profile=task["profile"], seed=task["seed"],
+                              timeout=task["timeout"], submission_id=task["id"], memory_mb=task["memory_mb"],
+                              hidden_paths=[Path(p) for p in task["hidden"]], server=server)
+    result["key"] = task["key"]
+    return result
+
+
+def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, **options: Any) -> list[dict[str, Any]]:
+    """Grade every submission found under ``paths``; :func:`run_batch` with its results only."""
+    return run_batch(paths, assignment, out_dir, **options).results
+
+
+def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int | None = None,
+              profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
+              memory_mb: int | None = None, executor: Executor | None = None, resume: bool = True,
+              progress: Callable[[dict[str, Any], bool], None] | None = None,
+              stop: threading.Event | None = None) -> Batch:
+    """Grade the submissions found under ``paths`` and write, under ``out_dir``:
+    ``results/<id>.json``, ``feedback/<id>.html``, ``gradebook.csv``, ``summary.json`` and
+    ``summary.html``.
+
+    ``progress(result, reused)`` is called in this thread as each submission is done. Setting
+    ``stop`` (Ctrl-C does, through the CLI) grades nothing more: submissions still running are
+    left ungraded, no partial result is written, and a rerun picks up where this one stopped.
+    """
+    found = find_submissions(list(paths), assignment.name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seed = assignment.config.seed if seed is None else seed
+    options = {"assignment": assignment.name, "profile": profile, "seed": seed, "timeout": timeout,
+               "memory_mb": memory_mb}
+    bundle = bundle_digest(assignment)
+    # no submission may read another's notebook or the grades written so far
+    hidden = [str(out_dir.resolve()), *dict.fromkeys(str(s.path.resolve().parent) for s in found.submissions)]
+    batch = Batch(results=[], found=found)
+    todo: list[tuple[Submission, str]] = []
+    for submission in found.submissions:
+        key = result_key(submission.path, bundle, options)
+        stored = _stored(out_dir, submission.id, key) if resume else None
+        if stored is not None:
+            batch.results.append(stored)
+            batch.reused += 1
+            _write_feedback(out_dir, stored)
+            if progress:
+                progress(stored, True)
+        else:
+            todo.append((submission, key))
+
+    own_pool = executor is None
+    from autograder.student_process import fork_server, session
+    from autograder.student_process.session import base_env
+
+    session.allow_new()
+    preload = fork_server.preload_for(assignment)
+    if own_pool and todo:
+        # the grader's own imports (torch, the checks) on the other core while the fork server starts
+        threading.Thread(target=_warm_grader, daemon=True).start()
+        fork_server.shared(base_env(assignment.config.threads), preload)  # here: it lives as long as this thread
+    pool = executor or ThreadPoolExecutor(max_workers=jobs or default_jobs(), thread_name_prefix="nncourse-grade")
+    futures: dict[Future, Submission] = {}
+    try:
+        for submission, key in todo:
+            task = {"assignment": assignment, "path": str(submission.path), "id": submission.id, "key": key,
+                    "profile": profile, "seed": seed, "timeout": timeout, "memory_mb": memory_mb,
+                    "hidden": hidden, "preload": preload}
+            futures[pool.submit(grade_task, task)] = submission
+        for future in as_completed(futures):
+            if stop is not None and stop.is_set():
+                batch.interrupted = True
+                break
+            result = future.result()
+            write_result(out_dir, result)
+            _write_feedback(out_dir, result)
+            batch.results.append(result)
+            batch.graded += 1
+            if progress:
+                progress(result, False)
+    except KeyboardInterrupt:
+        batch.interrupted = True
+    finally:
+        if batch.interrupted:
+            for future in futures:
+                future.cancel()
+            session.kill_all()  # the submissions still running: their results are not kept
+        if own_pool:
+            pool.shutdown(wait=True, cancel_futures=True)
+    batch.results.sort(key=lambda r: r["submission"])
+    if not batch.interrupted:
+        write_atomic(out_dir / "gradebook.csv", gradebook_csv(batch.results))
+        batch.summary = class_summary(batch.results, skipped=found.skipped, duplicates=found.duplicates)
+        write_atomic(out_dir / "summary.json", json.dumps(batch.summary, indent=1, sort_keys=True) + "\n")
+        write_atomic(out_dir / "summary.html", summary_html(batch.summary))
+    return batch
+
+
+def _warm_grader() -> None:
+    import importlib
+    import pkgutil
+
+    import torch  # noqa: F401 - the checks import it on first use
+
+    import autograder.checks
+
+    for module in pkgutil.iter_modules(autograder.checks.__path__):
+        importlib.import_module(f"autograder.checks.{module.name}")
+
+
+def _write_feedback(out_dir: Path, result: dict[str, Any]) -> None:
+    write_atomic(out_dir / "feedback" / f"{result['submission']}.html", feedback_html(result))

@@ -1,0 +1,393 @@
+"""Find the submissions a TA hands to ``nncourse grade`` and give each one a student id.
+
+Arguments are files or folders; folders are searched recursively. Hidden names (``.*``, so also
+``.ipynb_checkpoints``) and ``__MACOSX`` are ignored. What is recognised, and the id it gets:
+
+- **Gradescope "Export Submissions"**: a folder holding ``submission_metadata.yml`` and one entry
+  per submission (``submission_123456/`` with the student's files). The metadata maps each entry
+  to its ``:submitters`` (``:name``, ``:sid``, ``:email``) and ``:created_at``. Id: the submitter's
+  ``:sid``, else ``:email``, else ``:name`` (group submissions: all of them, sorted, joined by
+  ``-``). The graded file is the entry's only notebook, or the one named after the assignment
+  when there are several (the others are listed as skipped); no notebook: a zip. A student in
+  several entries (two exports handed together): the newest ``:created_at`` is graded. Missing
+  from the metadata, or metadata that cannot be read: the id is the entry's folder name.
+- **Canvas bulk download**: ``doejane_12345_67890_hw01.ipynb`` or
+  ``doejane_LATE_12345_67890_hw01-1.ipynb`` (name, optional LATE, user id, submission id, the
+  uploaded file's name; both ids have at least 3 digits). Id: ``doejane_12345``. Several files
+  of one student: the largest submission id is graded (Canvas numbers re-submissions upwards).
+- **otter export zip** (``hw01_2024_01_15T10_20_30_123456.zip``) and **plain notebook**: id from
+  the file name, without otter's timestamp (kept in ``submitted``, the student's local time).
+  A file named after the assignment (``hw01.ipynb``, ``HW01 (1).ipynb``, ``hw01-2.ipynb``) in a
+  sub-folder of a folder named on the command line takes the folder's name:
+  ``submissions/alice/hw01.ipynb`` -> ``alice``. Ids that still collide get their parent folders'
+  names in front, up to three, as few as make them unique (``sec1-alice``, ``alice-hw01``). Plain
+  files carry no student identity, so two of them are never taken for one student's re-submission.
+
+Every id is made filesystem-safe with :func:`autograder.reports.gradebook.safe_name`; ids still equal
+after all that get ``-2``, ``-3``, ... in path order. The result does not depend on the order in
+which the file system lists a folder or in which the paths are given. Nothing is extracted or
+executed here; files that cannot be graded are reported in ``Found.skipped``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from autograder.reports.gradebook import safe_name
+
+METADATA = "submission_metadata.yml"
+GRADABLE = (".ipynb", ".zip")
+_OTTER_STAMP = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{4}_\d\d_\d\dT\d\d_\d\d_\d\d_\d{6})$")
+_CANVAS = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9-]*)_(?:(?i:late)_)?(?P<user>\d{3,})_"
+                     r"(?P<number>\d{3,})_(?P<original>.+)$")
+_COPY_MARK = re.compile(r"(?:[-_ ]\d+|\s*\(\d+\))$")  # hw01-1, hw01_2, "hw01 (1)"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file to grade and the student it belongs to."""
+
+    id: str          # student id, filesystem-safe (safe_name), unique in the batch
+    path: Path       # the .ipynb or .zip to grade
+    source: str      # "file", "canvas", "gradescope", "zip"
+    submitted: str   # ISO time used to pick the newest ("" when unknown)
+
+
+@dataclass
+class Found:
+    """What :func:`find_submissions` found, ready to report."""
+
+    submissions: list[Submission]  # sorted by id
+    duplicates: list[dict]         # {"submission": id, "path": str, "kept": str}: older ones, not graded
+    skipped: list[dict]            # {"path": str, "reason": str}: not notebooks, unreadable, ...
+
+
+@dataclass
+class _Entry:
+    path: Path
+    source: str
+    submitted: str = ""
+    parts: list[str] = field(default_factory=list)  # plain files: folder names, then the base name
+    id: str = ""                                     # canvas / gradescope: the student id
+    identity: tuple | None = None                    # one student (or group): newest one is graded
+    rank: tuple = ()                                 # larger is newer, within one identity
+
+
+def find_submissions(paths: list[Path], assignment: str) -> Found:
+    """Every submission in ``paths`` (files or folders) for ``assignment`` (``"hw01"``), one id each.
+
+    Raises ValueError when a path does not exist; anything else that cannot be graded goes to
+    ``skipped`` with a reason. See the module docstring for the id rules.
+    """
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ValueError(f"no such file or folder: {', '.join(missing)}")
+    entries: list[_Entry] = []
+    skipped: list[dict] = []
+    for path in paths:
+        if path.is_dir() and (path / METADATA).is_file():
+            entries += _gradescope(path, assignment, skipped)
+        elif path.is_dir() and (path.parent / METADATA).is_file():  # one folder of an export
+            entries += _gradescope(path.parent, assignment, skipped, only=path.name)
+        elif path.name == METADATA:
+            entries += _gradescope(path.parent, assignment, skipped)
+        elif path.is_dir():
+            entries += _scan(path, path, assignment, skipped)
+        else:
+            entries += _file(path, None, assignment, skipped)
+
+    # the same file reached twice (a folder and a file in it): keep the most informed reading,
+    # whatever the order of the arguments (a folder's name, found by walking, beats the stem)
+    priority = {"gradescope": 0, "canvas": 1, "zip": 2, "file": 2}
+    by_file: dict[Path, _Entry] = {}
+    for entry in sorted(entries, key=lambda e: (priority[e.source], str(e.path), e.parts, e.id)):
+        by_file.setdefault(entry.path.resolve(), entry)
+    entries = sorted(by_file.values(), key=lambda e: str(e.path.resolve()))
+
+    kept, older = _newest_per_student(entries)
+    _name_plain_files([e for e in kept if e.source in ("file", "zip")])
+    _make_unique(kept)
+    duplicates = [{"submission": winner.id, "path": str(e.path), "kept": str(winner.path)}
+                  for e, winner in older]
+    return Found(
+        submissions=sorted((Submission(e.id, e.path, e.source, e.submitted) for e in kept),
+                           key=lambda s: (s.id, str(s.path))),
+        duplicates=sorted(duplicates, key=lambda d: (d["submission"], d["path"])),
+        skipped=sorted(skipped, key=lambda s: (s["path"], s["reason"])),
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# walking folders
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name == "__MACOSX"
+
+
+def _children(folder: Path, skipped: list[dict]) -> list[Path]:
+    """The folder's entries worth looking at, sorted by name; unreadable folders are reported."""
+    try:
+        children = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        skipped.append({"path": str(folder), "reason": f"the folder cannot be read ({exc.strerror})"})
+        return []
+    kept = []
+    for child in children:
+        if _ignored(child.name):
+            continue
+        if child.is_symlink() and (child.is_dir() or not child.exists()):
+            reason = "a link to a folder (not followed)" if child.is_dir() else "a link to nothing"
+            skipped.append({"path": str(child), "reason": reason})
+            continue
+        kept.append(child)
+    return kept
+
+
+def _files(folder: Path, skipped: list[dict]) -> Iterator[Path]:
+    for child in _children(folder, skipped):
+        if child.is_dir():
+            yield from _files(child, skipped)
+        else:
+            yield child
+
+
+def _scan(folder: Path, root: Path, assignment: str, skipped: list[dict]) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for child in _children(folder, skipped):
+        if child.is_dir() and (child / METADATA).is_file():
+            entries += _gradescope(child, assignment, skipped)
+        elif child.is_dir():
+            entries += _scan(child, root, assignment, skipped)
+        else:
+            entries += _file(child, root, assignment, skipped)
+    return entries
+
+
+# ------------------------------------------------------------------------------------------
+# plain files, otter zips and Canvas downloads: everything is in the file name
+
+
+def _base(stem: str) -> tuple[str, str]:
+    """(name without otter's export timestamp, that timestamp in ISO form or "")."""
+    match = _OTTER_STAMP.match(stem)
+    if not match:
+        return stem, ""
+    d, t = match["stamp"].split("T")
+    return match["stem"], f"{d.replace('_', '-')}T{t[:8].replace('_', ':')}.{t[9:]}"
+
+
+def _is_assignment(stem: str, assignment: str) -> bool:
+    """True for hw01, HW01, hw01-1, "hw01 (2)", hw01_2024_01_15T10_20_30_123456 (assignment hw01)."""
+    name = _base(stem)[0].strip()
+    return name.lower() == assignment.lower() or _COPY_MARK.sub("", name).lower() == assignment.lower()
+
+
+def _file(path: Path, root: Path | None, assignment: str, skipped: list[dict]) -> list[_Entry]:
+    suffix = path.suffix.lower()
+    if suffix not in GRADABLE:
+        skipped.append({"path": str(path), "reason": "not a notebook or zip"})
+        return []
+    stem, submitted = _base(path.stem) if suffix == ".zip" else (path.stem, "")
+    canvas = _CANVAS.match(stem)
+    if canvas:
+        student = safe_name(f"{canvas['name']}_{canvas['user']}")
+        return [_Entry(path, "canvas", submitted, id=student, identity=("canvas", student),
+                       rank=(int(canvas["number"]),))]
+    parents = list(path.resolve().parent.parts)
+    named_by_folder = root is not None and path.parent != root and _is_assignment(stem, assignment)
+    parts = parents if named_by_folder else [*parents, stem]
+    return [_Entry(path, "zip" if suffix == ".zip" else "file", submitted, parts=parts)]
+
+
+# ------------------------------------------------------------------------------------------
+# Gradescope exports: submission_metadata.yml names the students
+
+
+class _MetadataLoader(yaml.SafeLoader):
+    """SafeLoader that reads unknown tags (Ruby's ``!ruby/object:BigDecimal``, ...) as plain data."""
+
+
+def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_MetadataLoader.add_multi_constructor("", _untagged)
+
+
+def _read_metadata(path: Path) -> dict | str:
+    """The metadata as a dict, or why it cannot be used."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8", errors="replace"), Loader=_MetadataLoader)
+    except OSError as exc:
+        return f"{METADATA} cannot be read ({exc.strerror})"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return f"{METADATA} is not valid YAML" + (f" (line {mark.line + 1})" if mark else "")
+    except Exception as exc:  # a bad date, an unhashable key, ...: must not stop the batch
+        return f"{METADATA} cannot be parsed ({type(exc).__name__})"
+    if not isinstance(data, dict):
+        return f"{METADATA} does not map submission folders to their submitters"
+    return {str(key): value for key, value in data.items()}
+
+
+def _get(record: Any, key: str) -> Any:
+    """``record[":key"]`` as Gradescope writes it (Ruby symbols), or ``record["key"]``."""
+    if not isinstance(record, dict):
+        return None
+    return record.get(f":{key}", record.get(key))
+
+
+def _submitter_ids(record: Any) -> list[str]:
+    submitters = _get(record, "submitters")
+    ids = set()
+    for person in submitters if isinstance(submitters, list) else []:
+        for key in ("sid", "email", "name"):
+            value = _get(person, key)
+            if value is not None and str(value).strip():
+                ids.add(safe_name(str(value).strip()))
+                break
+    return sorted(ids)
+
+
+def _created_at(record: Any) -> datetime | None:
+    """``:created_at`` in UTC (times without a zone are taken as UTC)."""
+    value = _get(record, "created_at")
+    if isinstance(value, str):
+        text = re.sub(r"\s*(Z|UTC)$", "+00:00", value.strip())
+        text = re.sub(r"(\.\d{6})\d+", r"\1", text)  # Gradescope writes nanoseconds
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _pick(target: Path, assignment: str, skipped: list[dict]) -> Path | None:
+    """The file to grade in one Gradescope submission (a folder, or a single uploaded file)."""
+    if not target.is_dir():
+        if target.suffix.lower() in GRADABLE:
+            return target
+        skipped.append({"path": str(target), "reason": "not a notebook or zip"})
+        return None
+    files = list(_files(target, skipped))
+    candidates = ([f for f in files if f.suffix.lower() == ".ipynb"]
+                  or [f for f in files if f.suffix.lower() == ".zip"])
+    if len(candidates) == 1:
+        return candidates[0]
+    preferred = [f for f in candidates if _is_assignment(f.stem, assignment)]
+    if len(preferred) == 1:
+        for other in candidates:
+            if other != preferred[0]:
+                skipped.append({"path": str(other), "reason": "another notebook of this Gradescope "
+                                f"submission is graded ({preferred[0].relative_to(target)})"})
+        return preferred[0]
+    if candidates:
+        names = ", ".join(str(f.relative_to(target)) for f in candidates)
+        reason = f"several notebooks ({names}) and not one named {assignment}.ipynb: none graded"
+    else:
+        names = ", ".join(str(f.relative_to(target)) for f in files) or "nothing"
+        reason = f"no notebook or zip in this Gradescope submission (found {names})"
+    skipped.append({"path": str(target), "reason": reason})
+    return None
+
+
+def _gradescope(root: Path, assignment: str, skipped: list[dict], only: str | None = None) -> list[_Entry]:
+    metadata = _read_metadata(root / METADATA)
+    if isinstance(metadata, str):
+        skipped.append({"path": str(root / METADATA),
+                        "reason": f"{metadata}: submission ids are the folder names"})
+        metadata = {}
+    present = {child.name: child for child in _children(root, skipped) if child.name != METADATA}
+    entries = []
+    for key in sorted(set(metadata) | set(present)):
+        if only is not None and key != only:
+            continue
+        if key not in present:
+            skipped.append({"path": str(root / key),
+                            "reason": f"listed in {METADATA} but not in the export"})
+            continue
+        chosen = _pick(present[key], assignment, skipped)
+        if chosen is None:
+            continue
+        record = metadata.get(key)
+        students = _submitter_ids(record)
+        created = _created_at(record)
+        number = re.search(r"(\d+)$", Path(key).stem)
+        entry = _Entry(chosen, "gradescope", created.isoformat() if created else "",
+                       id="-".join(students) or safe_name(Path(key).stem),
+                       rank=(created is not None, created or datetime.min.replace(tzinfo=timezone.utc),
+                             int(number[1]) if number else -1))
+        if students:
+            entry.identity = ("gradescope", *students)
+        entries.append(entry)
+    return entries
+
+
+# ------------------------------------------------------------------------------------------
+# ids
+
+
+def _newest_per_student(entries: list[_Entry]) -> tuple[list[_Entry], list[tuple[_Entry, _Entry]]]:
+    """(entries to grade, [(older entry, the entry graded instead)])."""
+    groups: dict[tuple, list[_Entry]] = defaultdict(list)
+    kept: list[_Entry] = []
+    for entry in entries:
+        if entry.identity is None:
+            kept.append(entry)
+        else:
+            groups[entry.identity].append(entry)
+    older = []
+    for group in groups.values():
+        group.sort(key=lambda e: (e.rank, str(e.path)))
+        kept.append(group[-1])
+        older += [(e, group[-1]) for e in group[:-1]]
+    return kept, older
+
+
+def _name_plain_files(entries: list[_Entry]) -> None:
+    """discover's rule: add parent folder names (up to 3) until the name is unique among files.
+
+    Where no number of folders makes it unique (two files in one folder), as few folders as give
+    the fewest clashes are added; ``_make_unique`` then numbers what is left.
+    """
+    def name_of(entry: _Entry, depth: int) -> str:
+        return safe_name("-".join(entry.parts[-1 - depth:]))
+
+    counts = [Counter(name_of(e, depth) for e in entries) for depth in range(4)]
+    for entry in entries:
+        names = [name_of(entry, depth) for depth in range(4)]
+        clashes = [counts[depth][name] for depth, name in enumerate(names)]
+        entry.id = names[clashes.index(min(clashes))]
+
+
+def _make_unique(entries: list[_Entry]) -> None:
+    """Equal ids: the first by path keeps it, the others get -2, -3, ... (never an id in use)."""
+    taken = {e.id for e in entries}
+    by_id: dict[str, list[_Entry]] = defaultdict(list)
+    for entry in entries:
+        by_id[entry.id].append(entry)
+    for base in sorted(by_id):
+        n = 1
+        for entry in sorted(by_id[base], key=lambda e: str(e.path.resolve()))[1:]:
+            n += 1
+            while f"{base}-{n}" in taken:
+                n += 1
+            entry.id = f"{base}-{n}"
+            taken.add(entry.id)

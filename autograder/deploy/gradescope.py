@@ -1,0 +1,276 @@
+"""Gradescope deployment: build an autograder zip, and grade inside Gradescope's container.
+
+The zip follows Gradescope's autograder specification: ``setup.sh`` and ``run_autograder`` at
+its root; Gradescope unpacks it to ``/autograder/source``, runs ``setup.sh`` once per image,
+then ``run_autograder`` once per submission, which must leave
+``/autograder/results/results.json``. Grading uses the same engine and profiles as
+``nncourse grade``. ``AUTOGRADER_ROOT`` replaces ``/autograder`` so the whole flow runs in a
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as metadata
+import json
+import os
+import re
+import time
+import traceback
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+
+from autograder import paths
+from autograder.authoring.build import ensure_bundle
+
+# What grading needs at run time (building notebooks needs otter and Jupyter; grading does not).
+GRADING_PACKAGES = ["numpy", "scikit-learn", "matplotlib", "nbformat", "ipython", "pyyaml", "click",
+                    "tqdm", "packaging"]
+TORCH_PACKAGES = ["torch", "torchvision"]
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+PYTHON_VERSION = "3.11"
+# GPU-only packages that the CUDA build of torch pulls in; the CPU wheels need none of them.
+_GPU_ONLY = re.compile(r"^(nvidia-.*|triton|cuda-.*)$")
+_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+PACKAGE_DIRS = ["autograder", "student_lib"]
+DEFAULT_DEADLINE = 540.0  # seconds: under Gradescope's default 10-minute limit, to always report
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_requirements() -> tuple[list[str], list[str]]:
+    """(torch pins, other pins): the installed versions of everything grading imports, transitively.
+
+    The versions are the ones the project's lockfile installed here, so Gradescope gets the same
+    set; GPU-only packages are left out because Gradescope installs the CPU wheels of torch.
+    """
+    environment = default_environment()
+    environment["extra"] = ""
+    pins: dict[str, str] = {}
+    queue = [*TORCH_PACKAGES, *GRADING_PACKAGES]
+    while queue:
+        name = _canonical(queue.pop())
+        if name in pins or _GPU_ONLY.match(name):
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        pins[name] = dist.version
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate(environment):
+                queue.append(requirement.name)
+    torch = [f"{name}=={pins.pop(name)}" for name in TORCH_PACKAGES if name in pins]
+    return torch, [f"{name}=={version}" for name, version in sorted(pins.items())]
+
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+# It installs Python {python}, CPU-only torch and the pinned grading packages, then nncourse.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  apt-get update
+  apt-get install -y --no-install-recommends python3-pip
+fi
+python3 -m pip install --quiet "uv=={uv}"
+# the interpreter must be readable by the throw-away user that runs student code (not under /root)
+export UV_PYTHON_INSTALL_DIR=/opt/nncourse-python
+python3 -m uv venv --python {python} /opt/nncourse
+python3 -m uv pip install --python /opt/nncourse/bin/python --index-url {index} -r requirements-torch.txt
+python3 -m uv pip install --python /opt/nncourse/bin/python -r requirements.txt
+python3 -m uv pip install --python /opt/nncourse/bin/python --no-deps ./nncourse
+/opt/nncourse/bin/python -c "import torch, torchvision, autograder; print('torch', torch.__version__)"
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this once per submission. It always leaves results/results.json.
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+PYTHON="${{NNCOURSE_PYTHON:-/opt/nncourse/bin/python}}"
+mkdir -p "$ROOT/results"
+rm -f "$ROOT/results/results.json"
+"$PYTHON" -m autograder.deploy.gradescope run {assignment} --root "$ROOT"
+code=$?
+if [ ! -s "$ROOT/results/results.json" ]; then
+  cat > "$ROOT/results/results.json" <<'EOF'
+{{"score": 0, "execution_time": 0, "output": "The autograder stopped before it could report (exit status $code): it may have run out of memory or time. Your submission was not graded; tell your instructor.", "tests": []}}
+EOF
+  sed -i "s/\\$code/$code/" "$ROOT/results/results.json"
+fi
+exit 0
+"""
+
+
+def _uv_version() -> str:
+    try:
+        return metadata.version("uv")
+    except metadata.PackageNotFoundError:
+        return "0.9.5"
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.external_attr = (0o755 if executable else 0o644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def _tree(root: Path, prefix: str) -> list[tuple[str, bytes]]:
+    files = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            files.append((f"{prefix}/{path.relative_to(root).as_posix()}", path.read_bytes()))
+    return files
+
+
+def build_zip(assignment: str, out: Path) -> Path:
+    """Write the Gradescope autograder zip of ``assignment`` to ``out`` (byte-identical per input)."""
+    bundle = ensure_bundle(assignment)
+    root = paths.course_root()
+    torch_pins, pins = pinned_requirements()
+    files: list[tuple[str, bytes, bool]] = [
+        ("setup.sh", SETUP_SH.format(python=PYTHON_VERSION, uv=_uv_version(), index=CPU_INDEX).encode(), True),
+        ("run_autograder", RUN_AUTOGRADER.format(assignment=assignment).encode(), True),
+        ("requirements-torch.txt", ("\n".join(torch_pins) + "\n").encode(), False),
+        ("requirements.txt", ("\n".join(pins) + "\n").encode(), False),
+    ]
+    files += [(name, data, False) for name, data in _tree(bundle, "bundle")]
+    package = [("nncourse/pyproject.toml", (root / "pyproject.toml").read_bytes())]
+    if (root / "README.md").is_file():
+        package.append(("nncourse/README.md", (root / "README.md").read_bytes()))
+    for folder in PACKAGE_DIRS:
+        package += _tree(root / folder, f"nncourse/{folder}")
+    files += [(name, data, False) for name, data in package]
+    checksums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+                        for name, data, _ in files if name.startswith("bundle/"))
+    files.append(("bundle/SHA256SUMS", checksums.encode(), False))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data, executable in files:
+            _add(archive, name, data, executable)
+    return out
+
+
+# ---------------------------------------------------------------- inside Gradescope's container
+
+
+def verify_bundle(bundle: Path) -> list[str]:
+    """Files of the bundle whose checksum does not match (missing ones included)."""
+    bad = []
+    for line in (bundle / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        path = bundle.parent / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            bad.append(name)
+    return bad
+
+
+def find_submission(folder: Path, assignment: str) -> tuple[Path | None, str]:
+    """The one notebook in ``folder``, or None and a message saying what is wrong."""
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) \
+        if folder.is_dir() else []
+    if len(notebooks) == 1:
+        return notebooks[0], ""
+    if not notebooks:
+        return None, (f"No notebook was found in your submission: upload your {assignment}.ipynb "
+                      "file (the .ipynb itself, not a PDF or a zip of it).")
+    names = ", ".join(p.relative_to(folder).as_posix() for p in notebooks)
+    return None, (f"Your submission holds {len(notebooks)} notebooks ({names}); upload only "
+                  f"{assignment}.ipynb so that the grader knows which one to grade.")
+
+
+def results_json(result: dict[str, Any], *, hidden_visibility: str, execution_time: float) -> dict[str, Any]:
+    """Gradescope's results.json for one graded submission (the result of grade_submission)."""
+    tests = []
+    for question in result["questions"]:
+        for test in question["tests"]:
+            kind = "hidden" if test["hidden"] else "public"
+            tests.append({
+                "name": f"{question['name']} {kind}: {test['name']}",
+                "score": test["score"], "max_score": test["max_score"],
+                "status": "passed" if test["passed"] else "failed",
+                "visibility": hidden_visibility if test["hidden"] else "visible",
+                "output": test["message"],
+            })
+    status = result["status"]
+    summary = (f"{result['score']} / {result['max_score']} points from the autograder. "
+               + ("Every cell ran." if status == "ok" else f"Status {status}: {result['message']}."))
+    summary += (" Hidden tests use fresh data drawn at grading time; their results appear when "
+                "your instructor publishes the grades." if hidden_visibility != "visible" else "")
+    return {"score": result["score"], "execution_time": round(execution_time, 2), "output": summary,
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def failed_results(assignment: Any, message: str, execution_time: float, hidden_visibility: str) -> dict:
+    """results.json worth 0 that lists every test with the reason it was not graded."""
+    result = {"score": 0, "max_score": assignment.max_score if assignment else 0, "status": "ungradable",
+              "message": message, "questions": []}
+    for test_file in assignment.tests if assignment else []:
+        result["questions"].append({"name": test_file.name, "tests": [
+            {"name": case.name, "hidden": case.hidden, "passed": False, "score": 0,
+             "max_score": case.points, "message": message} for case in test_file.cases]})
+    data = results_json(result, hidden_visibility=hidden_visibility, execution_time=execution_time)
+    data["output"] = message
+    return data
+
+
+def run(assignment_name: str, root: Path) -> dict[str, Any]:
+    """Grade ``root/submission`` and write ``root/results/results.json``; never raises."""
+    from autograder.engine.grade import Assignment, grade_submission
+
+    started = time.monotonic()
+    results_path = root / "results" / "results.json"
+    assignment, visibility = None, "after_published"
+    try:
+        bundle = root / "source" / "bundle"
+        bad = verify_bundle(bundle)
+        assignment = Assignment.load(assignment_name, bundle=bundle)
+        visibility = assignment.config.gradescope_hidden_visibility
+        if bad:
+            raise RuntimeError(f"the autograder's files are damaged ({', '.join(bad)})")
+        notebook, problem = find_submission(root / "submission", assignment_name)
+        if notebook is None:
+            data = failed_results(assignment, problem, time.monotonic() - started, visibility)
+        else:
+            deadline = float(os.environ.get("NNCOURSE_DEADLINE", DEFAULT_DEADLINE))
+            timeout = min(assignment.config.submission_timeout, deadline)
+            result = grade_submission(notebook, assignment, profile="cpu", timeout=timeout,
+                                      submission_id=notebook.stem)
+            data = results_json(result, hidden_visibility=visibility,
+                                execution_time=time.monotonic() - started)
+    except Exception as exc:  # noqa: BLE001 - whatever happens, the student gets a result
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        data = failed_results(assignment, f"The autograder itself failed ({detail}); your submission "
+                              "was not graded. Tell your instructor.", time.monotonic() - started,
+                              visibility)
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = results_path.with_name(".results.json.tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, results_path)
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m autograder.deploy.gradescope run HW --root ROOT`` (what run_autograder calls)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m autograder.deploy.gradescope")
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("assignment")
+    parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    args = parser.parse_args(argv)
+    data = run(args.assignment, args.root)
+    print(data["output"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""A class's results at a glance: ``class_summary`` (a JSON-ready dict) and ``summary_html`` (its page).
+
+Score statistics cover every submission (an ungradable one scores 0 in the gradebook too); pass
+rates and question means cover the gradable ones, whose cells were run. Groups of identical
+fingerprints point a human at submissions to compare; they prove nothing by themselves.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from typing import Any
+from urllib.parse import quote
+
+from autograder.reports.feedback import esc, html_page, num
+
+BINS = 10
+SLOWEST = 10
+
+
+def _round(value: float) -> float:
+    return round(float(value), 3)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` if JSON can hold it as is, else its text (a Path, for example)."""
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def _histogram(scores: list[float], max_score: float) -> list[dict[str, Any]]:
+    """``BINS`` equal bins over 0..max_score; the last bin includes max_score."""
+    width = max_score / BINS if max_score > 0 else 0.0
+    counts = [0] * BINS
+    for score in scores:
+        index = min(int(score * BINS / max_score), BINS - 1) if max_score > 0 else 0
+        counts[max(index, 0)] += 1
+    return [{"low": _round(i * width), "high": _round((i + 1) * width), "count": counts[i]}
+            for i in range(BINS)]
+
+
+def _tests_and_questions(gradable: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Pass rate per test and mean points per question, in the notebook's order."""
+    tests: dict[tuple[str, str], dict[str, Any]] = {}
+    points: dict[str, list[float]] = defaultdict(list)
+    maxima: dict[str, Any] = {}
+    for result in gradable:
+        for question in result.get("questions", []):
+            name = question["name"]
+            points[name].append(float(question["score"]))
+            maxima[name] = question["max_score"]
+            for test in question.get("tests", []):
+                entry = tests.setdefault((name, test["name"]), {"name": test["name"], "question": name,
+                                                        "hidden": bool(test["hidden"]), "passed": 0,
+                                                        "graded": 0})
+                entry["graded"] += 1
+                entry["passed"] += bool(test["passed"])
+    for entry in tests.values():
+        entry["rate"] = _round(entry["passed"] / entry["graded"])
+    questions = [{"name": name, "mean": _round(statistics.fmean(values)), "max_score": maxima[name]}
+                 for name, values in points.items()]
+    return list(tests.values()), questions
+
+
+def _copying_groups(results: list[dict]) -> list[dict[str, Any]]:
+    """Groups of 2+ gradable submissions that share a fingerprint, largest first."""
+    by_print: dict[str, list[dict]] = defaultdict(list)
+    for result in results:
+        fingerprint = result.get("fingerprint")
+        if result.get("status") != "ungradable" and isinstance(fingerprint, str) and fingerprint:
+            by_print[fingerprint].append({"submission": result["submission"], "score": result["score"]})
+    groups = [{"fingerprint": fp, "size": len(members), "submissions": members}
+              for fp, members in by_print.items() if len(members) > 1]
+    return sorted(groups, key=lambda g: (-g["size"], [m["submission"] for m in g["submissions"]]))
+
+
+def class_summary(results: list[dict[str, Any]], *, skipped: list[dict[str, Any]] | None = None,
+                  duplicates: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Summarise a batch of results (``grade_submission`` dicts) for summary.json.
+
+    ``skipped``: files that were not graded, ``[{path, reason}]``; ``duplicates``: submissions
+    found more than once, ``[{submission, path, kept}]``. Lists are sorted, so the same results
+    give the same dict whatever their order (only ``slowest`` varies between runs).
+    """
+    results = sorted(results, key=lambda r: r["submission"])
+    gradable = [r for r in results if r.get("status") != "ungradable"]
+    scores = [float(r["score"]) for r in results]
+    max_score = max((r["max_score"] for r in results), default=0)
+    tests, questions = _tests_and_questions(gradable)
+    timed = sorted((r for r in results if isinstance(r.get("seconds"), (int, float))),
+                   key=lambda r: (-r["seconds"], r["submission"]))
+    return {
+        "assignment": ", ".join(sorted({str(r.get("assignment")) for r in results})) or None,
+        "submissions": len(results),
+        "gradable": len(gradable),
+        "statuses": dict(sorted(Counter(r["status"] for r in results).items())),
+        "max_score": max_score,
+        "score": {"mean": _round(statistics.fmean(scores)), "median": _round(statistics.median(scores)),
+                  "min": _round(min(scores)), "max": _round(max(scores))} if scores else None,
+        "histogram": _histogram(scores, float(max_score)),
+        "tests": tests,
+        "questions": questions,
+        "results": [{"submission": r["submission"], "score": r["score"], "status": r["status"]}
+                    for r in results],
+        "slowest": [{"submission": r["submission"], "seconds": r["seconds"]} for r in timed[:SLOWEST]],
+        "copying": _copying_groups(results),
+        "skipped": sorted(({"path": _plain(s.get("path")), "reason": _plain(s.get("reason"))}
+                           for s in skipped or []), key=lambda s: (str(s["path"]), str(s["reason"]))),
+        "duplicates": sorted(({"submission": _plain(d.get("submission")), "path": _plain(d.get("path")),
+                               "kept": _plain(d.get("kept"))} for d in duplicates or []),
+                             key=lambda d: (str(d["submission"]), str(d["path"]))),
+    }
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+def _link(submission: Any) -> str:
+    return f'<a href="feedback/{esc(quote(str(submission), safe=""))}.html">{esc(submission)}</a>'
+
+
+def _members(group: dict[str, Any]) -> str:
+    return ", ".join(f"{_link(m['submission'])} ({num(m['score'])})" for m in group["submissions"])
+
+
+def _table(header: list[str], rows: list[list[str]], empty: str) -> str:
+    """A table of already-escaped cells, or a one-line note when there are no rows."""
+    if not rows:
+        return f'<p class="note">{empty}</p>\n'
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>\n" for row in rows)
+    return f"<table>\n<tr>{head}</tr>\n{body}</table>\n"
+
+
+def _histogram_svg(bins: list[dict[str, Any]]) -> str:
+    """Bars with their counts above and their score ranges below; an inline SVG, no script."""
+    width, height, bar, top = 640, 240, 56, 20
+    plot = height - top - 40
+    most = max([b["count"] for b in bins] + [1])
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="score histogram">\n']
+    for i, b in enumerate(bins):
+        x, h = 8 + i * (bar + 7), round(plot * b["count"] / most)
+        y = top + plot - h
+        parts.append(f'<rect x="{x}" y="{y}" width="{bar}" height="{h}" fill="#4a78b5"/>'
+                     f'<text x="{x + bar // 2}" y="{y - 4}" text-anchor="middle" font-size="12">'
+                     f'{b["count"]}</text>'
+                     f'<text x="{x + bar // 2}" y="{top + plot + 16}" text-anchor="middle" font-size="11">'
+                     f'{num(b["low"])}-{num(b["high"])}</text>\n')
+    parts.append(f'<line x1="4" y1="{top + plot}" x2="{width - 4}" y2="{top + plot}" stroke="#333"/>\n'
+                 "</svg>\n")
+    return "".join(parts)
+
+
+def summary_html(summary: dict[str, Any]) -> str:
+    """The TA's page for a ``class_summary`` dict; submission ids link to ``feedback/<id>.html``."""
+    score = summary.get("score") or {}
+    statuses = ", ".join(f"{esc(k)}: {v}" for k, v in summary.get("statuses", {}).items())
+    body = [f"<h1>{esc(summary.get('assignment'))}: class summary</h1>\n",
+            _table(["submissions", "gradable", "statuses", "mean", "median", "min", "max", "out of"],
+                   [[str(summary.get("submissions")), str(summary.get("gradable")), statuses,
+                     *(num(score.get(k)) for k in ("mean", "median", "min", "max")),
+                     num(summary.get("max_score"))]], ""),
+            "<h2>Scores</h2>\n", _histogram_svg(summary.get("histogram", [])),
+            f'<p class="note">Submissions per range of points, out of {num(summary.get("max_score"))}; '
+            "each range includes its lower end, the last one also its upper end.</p>\n",
+            "<h2>Questions</h2>\n",
+            _table(["question", "mean points", "out of"],
+                   [[esc(q["name"]), num(q["mean"]), num(q["max_score"])]
+                    for q in summary.get("questions", [])], "No gradable submissions."),
+            "<h2>Pass rate per test</h2>\n",
+            _table(["test", "question", "kind", "passed", "graded", "rate"],
+                   [[esc(t["name"]), esc(t["question"]), "hidden" if t["hidden"] else "public",
+                     str(t["passed"]), str(t["graded"]), f"{t['rate']:.0%}"]
+                    for t in summary.get("tests", [])], "No gradable submissions."),
+            "<h2>Possible copying</h2>\n",
+            '<p>Each group below returned identical outputs to every probe of the grader. That is a '
+            "reason for a human to look at the notebooks side by side, not proof of copying: short "
+            "or standard answers can coincide.</p>\n",
+            _table(["size", "submissions (score)", "fingerprint"],
+                   [[str(g["size"]), _members(g), f"<code>{esc(str(g['fingerprint'])[:16])}</code>"]
+                    for g in summary.get("copying", [])], "No two submissions share a fingerprint."),
+            "<h2>Slowest submissions</h2>\n",
+            _table(["submission", "seconds"], [[_link(s["submission"]), num(s["seconds"])]
+                                               for s in summary.get("slowest", [])], "None."),
+            "<h2>Skipped files</h2>\n",
+            _table(["path", "reason"], [[esc(s["path"]), esc(s["reason"])]
+                                        for s in summary.get("skipped", [])], "No file was skipped."),
+            "<h2>Duplicate submissions</h2>\n",
+            _table(["submission", "path", "kept"],
+                   [[_link(d["submission"]), esc(d["path"]), esc(d["kept"])]
+                    for d in summary.get("duplicates", [])], "No duplicates."),
+            "<h2>All submissions</h2>\n",
+            _table(["submission", "score", "status"],
+                   [[_link(r["submission"]), f"{num(r['score'])} / {num(summary.get('max_score'))}",
+                     esc(r["status"])] for r in summary.get("results", [])], "No submissions.")]
+    return html_page(f"{summary.get('assignment')}: class summary", "".join(body))

@@ -1,0 +1,330 @@
+"""The student process: runs a notebook's code cells in IPython, then answers the grader's probes.
+
+Started by :class:`autograder.student_process.session.StudentSession` as ``python -P -m autograder.student_process.runner R W``
+where R and W are pipe descriptors. It never sees hidden tests or labels: it receives the
+notebook's cells, then probe requests with the grader's inputs, and sends back plain values.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import re
+import signal
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+OUTPUT_CAP = 20_000  # characters of output kept per cell (head and tail)
+_CELL_FILE = re.compile(r"<ipython-input-(\d+)-")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # object addresses differ run to run; results must not
+
+
+class CappedWriter(io.TextIOBase):
+    """A text stream that keeps the head and the tail of what is written."""
+
+    def __init__(self, cap: int = OUTPUT_CAP) -> None:
+        self.cap = cap
+        self.head: list[str] = []
+        self.head_len = 0
+        self.tail = ""
+        self.total = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        self.total += len(text)
+        room = self.cap // 2 - self.head_len
+        if room > 0:
+            self.head.append(text[:room])
+            self.head_len += len(text[:room])
+            text = text[room:]
+        if text:
+            self.tail = (self.tail + text)[-(self.cap // 2):]
+        return len(text)
+
+    def getvalue(self) -> str:
+        head = "".join(self.head)
+        if self.total <= self.cap:
+            return head + self.tail
+        return f"{head}\n... [{self.total - self.cap:,} characters of output cut] ...\n{self.tail}"
+
+
+def _otter_stub() -> types.ModuleType:
+    """Stand-in for otter inside graded notebooks: checks are the grader's job, not the kernel's."""
+    module = types.ModuleType("otter")
+
+    class Notebook:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args, **kwargs: None
+
+    module.Notebook = Notebook
+    return module
+
+
+def cell_figures(limit: int = 4, max_bytes: int = 400_000) -> list[str]:
+    """The figures a cell left open, as base64 PNGs, then closed (as Jupyter's inline backend
+    shows and closes them after each cell): the student's own plots, for their feedback."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return []
+    import base64
+
+    images = []
+    try:
+        for number in plt.get_fignums()[:limit]:
+            buffer = io.BytesIO()
+            plt.figure(number).savefig(buffer, format="png", dpi=60)
+            if buffer.tell() <= max_bytes:
+                images.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+        plt.close("all")
+    except Exception:  # noqa: BLE001 - a figure the student broke costs only its picture
+        pass
+    return images
+
+
+def seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
+    """Exception name, message and the student's own lines from its traceback."""
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        match = _CELL_FILE.search(frame.filename or "")
+        if match:
+            cell = cell_of_count.get(int(match.group(1)))
+            frames.append({"cell": cell, "line": frame.lineno, "code": (frame.line or "")[:200]})
+    message = str(exc)
+    if len(message) > 2000:
+        message = message[:2000] + " ..."
+    return {"ename": type(exc).__name__, "evalue": message, "frames": frames[-5:]}
+
+
+_id, _getattr = id, getattr  # taken before any student code runs
+
+
+def guarded_objects() -> list[tuple[str, Any, str]]:
+    """(label, owner, attribute) of what probes rely on: a notebook must not replace them."""
+    import builtins
+
+    import numpy as np
+    import torch
+
+    from autograder import probes, protocol
+
+    found = [(f"autograder.probes.{n}", probes, n) for n, v in sorted(vars(probes).items())
+             if callable(v) and not n.startswith("__")]
+    found += [(f"autograder.protocol.{n}", protocol, n) for n in ("encode", "Channel")]
+    found += [(f"torch.nn.Module.{n}", torch.nn.Module, n) for n in (
+        "__call__", "_call_impl", "parameters", "named_parameters", "modules", "named_modules",
+        "children", "train", "eval", "to", "state_dict", "load_state_dict")]
+    found += [(f"torch.Tensor.{n}", torch.Tensor, n) for n in ("detach", "cpu", "numpy", "to", "copy_", "item")]
+    found += [(f"torch.{n}", torch, n) for n in ("no_grad", "inference_mode", "as_tensor", "tensor", "from_numpy",
+                                                 "randn", "allclose")]
+    # torch.manual_seed itself is rewrapped by torch._dynamo when torchvision is imported (load_mnist
+    # does that), so the function it wraps is the one guarded
+    found += [("torch.random.manual_seed", torch.random, "manual_seed")]
+    found += [(f"numpy.{n}", np, n) for n in ("asarray", "array", "float32", "float64", "ndarray")]
+    found += [(f"builtins.{n}", builtins, n) for n in ("isinstance", "type", "len", "float", "int", "list",
+                                                      "dict", "tuple", "getattr", "callable", "str", "bool")]
+    return found
+
+
+def fingerprint(objects: list[tuple[str, Any, str]]) -> dict[str, tuple[int, int]]:
+    """Identity of each guarded object and of its code, to notice replacement or code swapping."""
+    marks = {}
+    for label, owner, name in objects:
+        value = _getattr(owner, name, None)
+        code = _getattr(value, "__code__", None)
+        marks[label] = (_id(value), _id(code))
+    return marks
+
+
+class Runner:
+    def __init__(self, channel: Any) -> None:
+        from IPython.core.interactiveshell import InteractiveShell
+
+        from autograder import probes
+
+        self.channel = channel
+        self.shell = InteractiveShell.instance()
+        self.cell_of_count: dict[int, int] = {}
+        self.seed = 0
+        self.probes = dict(probes.PROBES)  # the grader's probes, fixed before student code runs
+        self.guarded = guarded_objects()
+        self.marks = fingerprint(self.guarded)
+        self.tampered: list[str] = []
+        self.images: list[str] = []
+        self._capture_displayed_figures()
+
+    def _capture_displayed_figures(self) -> None:
+        """Keep the PNG of every figure the notebook displays (``display(fig)``, or a figure as
+        a cell's last value), as Jupyter would show it; the text output stays as it was."""
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(self.shell, {"png"}, dpi=60, bbox_inches=None)  # one draw, not two
+        publisher, hook = self.shell.display_pub, self.shell.displayhook
+        publish, write = publisher.publish, hook.write_format_data
+
+        def keep(data: Any) -> None:
+            png = data.get("image/png") if isinstance(data, dict) else None
+            if isinstance(png, bytes):
+                import base64
+
+                png = base64.b64encode(png).decode("ascii")
+            if isinstance(png, str):
+                self.images.append(png)
+
+        def publish_and_keep(data: Any, *args: Any, **kwargs: Any) -> None:
+            keep(data)
+            publish(data, *args, **kwargs)
+
+        def write_and_keep(format_dict: Any, *args: Any, **kwargs: Any) -> None:
+            keep(format_dict)
+            write(format_dict, *args, **kwargs)
+
+        publisher.publish = publish_and_keep
+        hook.write_format_data = write_and_keep
+
+    def check_integrity(self) -> list[str]:
+        """What the notebook replaced among the guarded objects (sticky once seen)."""
+        now = fingerprint(self.guarded)
+        self.tampered = sorted(set(self.tampered) | {k for k, v in self.marks.items() if now.get(k) != v})
+        return self.tampered
+
+    def run_cells(self, cells: list[dict]) -> None:
+        for cell in cells:
+            index = cell["index"]
+            self.channel.send({"event": "start", "cell": index})
+            writer = CappedWriter()
+            self.images = []
+            self.cell_of_count[self.shell.execution_count] = index
+            started = time.perf_counter()
+            real_stdout, real_stderr = sys.stdout, sys.stderr
+            sys.stdout = sys.stderr = writer
+            try:
+                result = self.shell.run_cell(cell["source"], store_history=True)
+            finally:
+                sys.stdout, sys.stderr = real_stdout, real_stderr
+            error = result.error_before_exec or result.error_in_exec
+            seconds = round(time.perf_counter() - started, 3)
+            self.channel.send({
+                "event": "done", "cell": index, "seconds": seconds,
+                "error": None if error is None else describe_error(error, self.cell_of_count),
+                "output": _ADDRESS.sub(" at 0x...", writer.getvalue()),
+                "images": (self.images + cell_figures())[:4],
+            })
+
+    def answer(self, request: dict) -> dict:
+        from autograder import probes
+
+        reply = {"id": request["id"], "nonce": request["nonce"]}
+        if self.check_integrity():
+            names = ", ".join(self.tampered[:3]) + (" ..." if len(self.tampered) > 3 else "")
+            return {**reply, "ok": False, "kind": "tampered",
+                    "message": f"your notebook replaced parts of torch, numpy or the grader ({names}), "
+                               "so the grader cannot trust what it observes; remove that code"}
+        fn = self.probes.get(request["probe"])
+        if fn is None:
+            return {**reply, "ok": False, "kind": "internal", "message": f"unknown probe {request['probe']}"}
+        try:
+            args = [self.resolve(a) for a in request.get("args", [])]
+            kwargs = {k: self.resolve(v) for k, v in request.get("kwargs", {}).items()}
+        except NameError as exc:
+            return {**reply, "ok": False, "kind": "missing", "message": str(exc)}
+        seed_everything(request.get("seed", self.seed))
+        sink = CappedWriter(2000)
+        real_stdout, real_stderr = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = sink
+        started = time.perf_counter()
+        try:
+            value = fn(*args, **kwargs)
+            from autograder.protocol import encode
+
+            encode(value)  # fail here, as the student's problem, if it cannot cross
+            return {**reply, "ok": True, "value": value, "seconds": round(time.perf_counter() - started, 3)}
+        except probes.WrongType as exc:
+            return {**reply, "ok": False, "kind": "wrong_type", "message": str(exc)}
+        except KeyboardInterrupt:
+            return {**reply, "ok": False, "kind": "timeout", "message": "interrupted"}
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
+            return {**reply, "ok": False, "kind": "exception", **describe_error(exc, self.cell_of_count)}
+        finally:
+            sys.stdout, sys.stderr = real_stdout, real_stderr
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"__ref__"}:
+            name = value["__ref__"]
+            if name not in self.shell.user_ns:
+                raise NameError(name)
+            return self.shell.user_ns[name]
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def serve(self) -> None:
+        while True:
+            request = self.channel.recv()
+            if request.get("op") == "exit":
+                return
+            try:
+                reply = self.answer(request)
+                self.channel.send(reply)
+            except KeyboardInterrupt:
+                self.channel.send({"id": request.get("id"), "nonce": request.get("nonce"), "ok": False,
+                                   "kind": "timeout", "message": "interrupted"})
+            except Exception as exc:  # the value could not be encoded, for example
+                self.channel.send({"id": request.get("id"), "nonce": request.get("nonce"), "ok": False,
+                                   "kind": "wrong_type", "message": str(exc)})
+
+
+def main(read_fd: int, write_fd: int) -> None:
+    from autograder.protocol import Channel
+
+    if os.environ.get("NNCOURSE_SANDBOX"):  # started from scratch as root: confine this process first
+        import json
+
+        from autograder.student_process.sandbox import enter
+
+        enter(json.loads(os.environ.pop("NNCOURSE_SANDBOX")))
+    if os.environ.get("NNCOURSE_RLIMITS"):
+        from autograder.student_process.sandbox import apply_limits
+
+        apply_limits(os.environ.pop("NNCOURSE_RLIMITS"))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    channel = Channel(read_fd, write_fd)
+    setup = channel.recv()
+    import torch
+
+    torch.set_num_threads(int(setup.get("threads", 1)))
+    sys.modules["otter"] = _otter_stub()
+    os.chdir(setup.get("cwd", os.getcwd()))
+    sys.path.insert(0, os.getcwd())  # as in Jupyter, after our own imports are done
+    runner = Runner(channel)
+    runner.seed = int(setup.get("seed", 0))
+    seed_everything(runner.seed)
+    runner.run_cells(setup["cells"])
+    channel.send({"event": "ready"})
+    runner.serve()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))
+    sys.stdout.flush()
+    os._exit(0)

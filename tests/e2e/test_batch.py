@@ -1,0 +1,169 @@
+"""Batch grading at class scale (README "Grading a class"): one folder of mixed submissions.
+
+The folder holds correct, buggy, broken, looping and process-killing notebooks, an exact copy
+of the solution, a Canvas re-submission and a file that is not a notebook. Grading it must give
+a status for each; the same gradebook with 1 or 2 jobs, after a kill and a rerun, after Ctrl-C
+and a rerun, and on a Dask cluster; and the outputs a TA reads (feedback, summary).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import paths
+from autograder.batch.run import run_batch
+from autograder.authoring.corpus import materialise
+from autograder.engine.grade import Assignment
+
+pytestmark = pytest.mark.slow
+
+ENTRIES = ("solution", "student", "q4_sign_flipped", "q6_labels_wrong_shape", "alt_loops_and_order")
+TIMEOUT = "40"
+
+
+def cli(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "hw01", *args],
+                            cwd=paths.course_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kwargs)
+
+
+def write_cells(path: Path, *sources: str) -> None:
+    cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("class")
+    made = dict((e.name, p) for e, p in materialise("hw01", paths.corpus_dir("hw01"),
+                                                   root / "made"))
+    subs = root / "submissions"
+    subs.mkdir()
+    for name in ENTRIES:
+        shutil.copy(made[name], subs / f"{name}.ipynb")
+    shutil.copy(made["solution"], subs / "copied_solution.ipynb")
+    # Canvas names: the second upload (larger submission id) of the same student is graded
+    shutil.copy(made["student"], subs / "doejane_12345_60001_hw01.ipynb")
+    shutil.copy(made["solution"], subs / "doejane_12345_60002_hw01.ipynb")
+    write_cells(subs / "loops.ipynb", "while True:\n    pass")
+    write_cells(subs / "kills_itself.ipynb", "import os\nos._exit(9)")
+    (subs / "broken.ipynb").write_text("{ not json", encoding="utf-8")
+    (subs / "notes.txt").write_text("not a notebook", encoding="utf-8")
+    shutil.rmtree(root / "made")
+    return subs
+
+
+@pytest.fixture(scope="module")
+def reference(folder, tmp_path_factory) -> Path:
+    """One uninterrupted run with --jobs 2."""
+    out = tmp_path_factory.mktemp("reference")
+    done = cli(str(folder), "--out", str(out), "--jobs", "2", "--timeout", TIMEOUT)
+    stdout, stderr = done.communicate(timeout=600)
+    assert done.returncode == 0, stdout + stderr
+    return out
+
+
+def rows(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
+def test_every_submission_gets_a_status_and_the_right_points(reference):
+    got = {name: (row["total"], row["status"]) for name, row in rows(reference).items()}
+    assert got == {
+        "solution": ("17", "ok"), "copied_solution": ("17", "ok"), "alt_loops_and_order": ("17", "ok"),
+        "student": ("0", "error"), "q4_sign_flipped": ("14", "ok"), "q6_labels_wrong_shape": ("15", "error"),
+        "doejane_12345": ("17", "ok"), "loops": ("0", "timeout"), "kills_itself": ("0", "kernel_died"),
+        "broken": ("0", "ungradable"),
+    }
+
+
+def test_outputs_a_ta_reads(reference):
+    feedback = {p.stem for p in (reference / "feedback").glob("*.html")}
+    assert feedback == set(rows(reference))
+    page = (reference / "feedback" / "q4_sign_flipped.html").read_text(encoding="utf-8")
+    assert "q4" in page and "14" in page
+    summary = json.loads((reference / "summary.json").read_text(encoding="utf-8"))
+    assert summary["submissions"] == 10
+    assert any(item["path"].endswith("notes.txt") for item in summary["skipped"])
+    assert [d["path"].endswith("doejane_12345_60001_hw01.ipynb") for d in summary["duplicates"]] == [True]
+    groups = [sorted(m["submission"] for m in g["submissions"]) for g in summary["copying"]]
+    # identical notebooks give identical outputs (so may a correct notebook written the same way)
+    assert any({"copied_solution", "doejane_12345", "solution"} <= set(g) for g in groups), groups
+    assert not any("q4_sign_flipped" in g for g in groups)
+    assert "<svg" in (reference / "summary.html").read_text(encoding="utf-8")
+
+
+def test_one_job_gives_the_same_gradebook(folder, reference, tmp_path):
+    done = cli(str(folder), "--out", str(tmp_path), "--jobs", "1", "--timeout", TIMEOUT)
+    stdout, stderr = done.communicate(timeout=900)
+    assert done.returncode == 0, stderr
+    assert (tmp_path / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
+
+
+def wait_for_results(out: Path, count: int, process: subprocess.Popen) -> None:
+    end = time.monotonic() + 300
+    while len(list((out / "results").glob("*.json"))) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < end, "no results appeared"
+        time.sleep(0.1)
+
+
+def test_killed_batch_resumes_to_an_identical_gradebook(folder, reference, tmp_path):
+    """SIGKILL to the whole grader (CLI, fork server, student processes) after 3 results, then a rerun."""
+    first = cli(str(folder), "--out", str(tmp_path), "--jobs", "2", "--timeout", TIMEOUT)
+    wait_for_results(tmp_path, 3, first)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.communicate()
+    kept = len(list((tmp_path / "results").glob("*.json")))
+    assert not (tmp_path / "gradebook.csv").exists()
+    second = cli(str(folder), "--out", str(tmp_path), "--jobs", "2", "--timeout", TIMEOUT)
+    stdout, stderr = second.communicate(timeout=600)
+    assert second.returncode == 0, stderr
+    assert "reused from an earlier run" in stdout and f"{kept} reused" in stdout, stdout
+    assert (tmp_path / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
+
+
+def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(folder, reference, tmp_path):
+    first = cli(str(folder), "--out", str(tmp_path), "--jobs", "2", "--timeout", TIMEOUT)
+    wait_for_results(tmp_path, 2, first)
+    os.killpg(first.pid, signal.SIGINT)  # what the terminal sends to the whole group on Ctrl-C
+    stdout, stderr = first.communicate(timeout=60)
+    assert first.returncode == 130, stderr
+    assert "Run the same command again" in stderr and "Traceback" not in stderr, stderr
+    second = cli(str(folder), "--out", str(tmp_path), "--jobs", "2", "--timeout", TIMEOUT)
+    second.communicate(timeout=600)
+    assert (tmp_path / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
+
+
+def test_dask_cluster_gives_the_same_gradebook(folder, reference, tmp_path):
+    """The same grading through a local Dask cluster's executor (the [dask] extra)."""
+    pytest.importorskip("distributed")
+    from autograder.batch.executors import dask_executor
+
+    picked = tmp_path / "picked"
+    picked.mkdir()
+    for name in ("solution", "q4_sign_flipped", "kills_itself"):
+        shutil.copy(folder / f"{name}.ipynb", picked)
+    executor, close = dask_executor("local", 1)
+    try:
+        batch = run_batch([picked], Assignment.load("hw01"), tmp_path / "out", executor=executor, timeout=40.0)
+    finally:
+        close()
+    assert batch.graded == 3
+    got = (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8").splitlines()
+    want = (reference / "gradebook.csv").read_text(encoding="utf-8").splitlines()
+    assert got[0] == want[0]
+    assert sorted(got[1:]) == sorted(line for line in want[1:] if line.split(",")[0] in
+                                     {"solution", "q4_sign_flipped", "kills_itself"})

@@ -1,0 +1,113 @@
+"""`nncourse build`: deterministic output, a working --check, and no answers leaked to students."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from autograder.authoring.build import BuildError, build_assignment, split_master, stale_files
+from autograder.authoring.corpus import solution_answers
+from autograder.engine.bundle import load_test_dir
+
+HW = "hw01"
+
+
+@pytest.fixture(scope="module")
+def built_twice(tmp_path_factory) -> tuple[Path, Path]:
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    build_assignment(HW, first)
+    build_assignment(HW, second)
+    return first, second
+
+
+def test_build_is_byte_identical(built_twice):
+    """The same master notebook gives byte-identical student notebooks, tests and bundles."""
+    first, second = built_twice
+    assert stale_files(first, second) == []
+    assert list(first.rglob("*.ipynb")), "nothing was built"
+
+
+def test_committed_student_notebooks_are_fresh():
+    """`nncourse build --check` exits 0 on the committed tree (CI fails when it is stale)."""
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "build", "--check"],
+                          capture_output=True, text=True, cwd=paths.course_root())
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_reports_a_stale_notebook(built_twice):
+    """A hand-edited generated notebook is reported as stale."""
+    first, _ = built_twice
+    edited = first / "edited"
+    edited.mkdir()
+    (edited / "hw01.ipynb").write_text("{}")
+    problems = stale_files(first / "assignments" / HW, edited)
+    assert "hw01.ipynb" in problems and "tests/q1.py" in problems
+
+
+def _student_text(root: Path) -> str:
+    folder = root / "assignments" / HW
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_student_notebook_holds_no_solution_code(built_twice):
+    """No line written between BEGIN/END SOLUTION markers reaches the student's folder."""
+    first, _ = built_twice
+    master = json.loads((paths.solutions_dir() / HW / f"{HW}.ipynb").read_text())
+    student = _student_text(first)
+    solution_lines = set()
+    for cell in master["cells"]:
+        inside = False
+        for line in "".join(cell["source"]).splitlines():
+            if line.strip() == "# BEGIN SOLUTION":
+                inside = True
+            elif line.strip() == "# END SOLUTION":
+                inside = False
+            elif inside and len(line.strip()) > 12:
+                solution_lines.add(line.strip())
+    assert solution_lines, "the master notebook should contain inline solutions"
+    leaked = [line for line in solution_lines if line in student]
+    assert leaked == []
+    # written answers (whole solution cells of manual questions) do not leak either
+    for question, kind, text in solution_answers(master):
+        if kind == "markdown":
+            assert text.strip()[:60] not in student
+
+
+def test_student_folder_holds_no_hidden_test(built_twice):
+    """Hidden test cases exist in the grader's bundle and nowhere in the student's folder."""
+    first, _ = built_twice
+    bundle_tests = load_test_dir(first / "dist" / HW / "tests")
+    hidden = [case.name for test in bundle_tests for case in test.cases if case.hidden]
+    assert len(hidden) >= 7
+    student = _student_text(first)
+    assert not [name for name in hidden if name in student]
+    assert "hidden=True" not in student and "# HIDDEN" not in student
+
+
+def test_every_question_has_public_and_hidden_tests(built_twice):
+    """GRADING.md property 5: each autograded question has a public and a hidden test."""
+    first, _ = built_twice
+    for test in load_test_dir(first / "dist" / HW / "tests"):
+        kinds = {case.hidden for case in test.cases}
+        assert kinds == {True, False}, f"{test.name} needs both public and hidden tests"
+        assert all(case.points == 0 for case in test.cases if not case.hidden), \
+            f"{test.name}: public tests check format only and are worth 0"
+
+
+def test_grading_config_is_required():
+    """A master notebook without its GRADING CONFIG cell is refused with a clear error."""
+    with pytest.raises(BuildError, match="GRADING CONFIG"):
+        split_master({"cells": [{"cell_type": "raw", "source": "# ASSIGNMENT CONFIG\nname: x"}]})
+
+
+def test_grading_config_lands_in_the_bundle(built_twice):
+    first, _ = built_twice
+    config = json.loads((first / "dist" / HW / "grading.json").read_text())
+    assert set(config["profiles"]) >= {"cpu", "cuda"}
+    assert re.fullmatch(r"\d+", str(config["seed"]))
