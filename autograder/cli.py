@@ -64,17 +64,21 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 
     Results already in --out for the same file and grader are reused: a stopped batch resumes.
     """
-    from autograder.batch.run import default_jobs, run_batch
-    from autograder.authoring.build import BuildError
-    from autograder.config import resolve_profile
-    from autograder.engine.grade import Assignment
-    from autograder.reports.gradebook import score_table
+    click.echo(f"Loading the {assignment} grading bundle ...", err=True)
+    from autograder.authoring.build import BuildError, ensure_bundle
     from autograder.batch.progress import Progress
-    from autograder.student_process.sandbox import describe_level
+    from autograder.batch.run import default_jobs, run_batch
     from autograder.batch.submissions import find_submissions
+    from autograder.config import resolve_profile
+    from autograder.engine.assignment import Assignment, BundleNotReady
+    from autograder.reports.gradebook import score_table
+    from autograder.student_process.sandbox import describe_level
 
     try:
-        hw = Assignment.load(assignment)
+        try:
+            hw = Assignment.load(assignment)
+        except BundleNotReady:
+            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True)))
         chosen = resolve_profile(profile, hw.config)
         found = find_submissions(list(submissions), hw.name)
     except (BuildError, ValueError) as exc:
@@ -123,11 +127,12 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 def gradescope(assignment: str, out_file: Path | None) -> None:
     """Build ASSIGNMENT's Gradescope autograder zip (setup.sh, run_autograder, hidden tests)."""
     from autograder import paths
-    from autograder.authoring.build import BuildError
+    from autograder.authoring.build import BuildError, ensure_bundle
     from autograder.deploy.gradescope import build_zip
 
     out_file = out_file or paths.dist_dir() / f"{assignment}-gradescope.zip"
     try:
+        ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True))
         build_zip(assignment, out_file)
     except BuildError as exc:
         _fail(str(exc))

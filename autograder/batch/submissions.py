@@ -23,7 +23,7 @@ Arguments are files or folders; folders are searched recursively. Hidden names (
   names in front, up to three, as few as make them unique (``sec1-alice``, ``alice-hw01``). Plain
   files carry no student identity, so two of them are never taken for one student's re-submission.
 
-Every id is made filesystem-safe with :func:`autograder.reports.gradebook.safe_name`; ids still equal
+Every id is made filesystem-safe with :func:`autograder.reports.files.safe_name`; ids still equal
 after all that get ``-2``, ``-3``, ... in path order. The result does not depend on the order in
 which the file system lists a folder or in which the paths are given. Nothing is extracted or
 executed here; files that cannot be graded are reported in ``Found.skipped``.
@@ -40,7 +40,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from autograder.reports.gradebook import safe_name
+from autograder.reports.files import safe_name
 
 METADATA = "submission_metadata.yml"
 GRADABLE = (".ipynb", ".zip")
