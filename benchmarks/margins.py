@@ -34,7 +34,7 @@ def measure(hw: str, seeds: int, jobs: int) -> int:
                    if e.kind == "solution" or e.threshold_tests]
         jobs_list = [(e, p, base_seed + i) for i in range(seeds) for e, p in entries]
         started = time.monotonic()
-        server = fork_server.shared(base_env(assignment.config.threads), fork_server.preload_for(assignment))  # as `nncourse grade`
+        server = fork_server.shared(base_env(assignment.config.threads), assignment.preload())  # as `nncourse grade`
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(lambda job: (job[0], job[2], grade_submission(
                 job[1], assignment, GradeOptions(seed=job[2]), submission_id=job[0].name, fork_server=server)), jobs_list))

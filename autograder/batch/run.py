@@ -148,7 +148,7 @@ def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs:
     from autograder.student_process.session import base_env
 
     session.allow_new()
-    preload = fork_server.preload_for(assignment)
+    preload = assignment.preload()
     if own_pool and todo:
         # the grader's own imports (torch, the checks) on the other core while the fork server starts
         threading.Thread(target=_warm_grader, daemon=True).start()

@@ -57,6 +57,13 @@ class Assignment:
     def max_score(self) -> float:
         return sum(t.points for t in self.tests)
 
+    def preload(self) -> list[str]:
+        """Modules the fork server imports once for this assignment (see ``fork_server.preload_for``)."""
+        from autograder.student_process.fork_server import preload_for
+
+        notebook = paths.assignments_dir() / self.name / f"{self.name}.ipynb"
+        return preload_for(notebook, self.config.preload)
+
     def __reduce__(self) -> tuple:
         # tests are code loaded from the bundle: another process (a Dask worker) loads them again
         return (Assignment.load, (self.name, self.bundle))

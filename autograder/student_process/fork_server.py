@@ -40,15 +40,12 @@ PRELOAD = ("numpy", "torch", "IPython.core.interactiveshell", "matplotlib", "mat
 _IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))", re.MULTILINE)
 
 
-def preload_for(assignment: Any) -> list[str]:
-    """Modules worth importing once for ``assignment``: those its student notebook imports at the
-    top level of a cell (when the notebook is here) and its config's ``preload`` list."""
+def preload_for(notebook: Path, extra: list[str]) -> list[str]:
+    """Modules worth importing once: those the student ``notebook`` imports at the top level of a
+    cell (when it is here) and ``extra`` (the assignment config's ``preload`` list)."""
     from importlib.util import find_spec
 
-    from autograder import paths
-
     names: list[str] = []
-    notebook = paths.assignments_dir() / assignment.name / f"{assignment.name}.ipynb"
     try:
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError):
@@ -57,7 +54,7 @@ def preload_for(assignment: Any) -> list[str]:
         if cell.get("cell_type") == "code":
             source = "".join(cell.get("source", ""))
             names += [a or b for a, b in _IMPORT.findall(source)]
-    names += list(getattr(assignment.config, "preload", []) or [])
+    names += list(extra)
     found = []
     for name in dict.fromkeys(names):
         if name.split(".")[0] in ("otter", "autograder") or name in PRELOAD:

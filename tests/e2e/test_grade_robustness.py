@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths, session
+from autograder import paths
+from autograder.student_process import session
 from autograder.batch.run import grade_many
 from autograder.engine.grade import GradeOptions, grade_submission
 from autograder.engine.result import Result, TestResult
