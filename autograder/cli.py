@@ -101,7 +101,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
             _fail("--dask needs dask.distributed: pip install 'nn-coursework[dask]'")
     try:
         with Progress(len(found.submissions)) as progress:
-            batch = run_batch(list(submissions), hw, out_dir, jobs=jobs, profile=chosen, timeout=timeout,
+            batch = run_batch(found, hw, out_dir, jobs=jobs, profile=chosen, timeout=timeout,
                               seed=seed, memory_mb=memory_mb, resume=not fresh, executor=executor,
                               progress=progress.update)
     except KeyboardInterrupt:

@@ -13,6 +13,18 @@ from autograder.engine.assignment import Assignment
 SEED = 20260101
 
 
+@pytest.fixture(scope="session", autouse=True)
+def bundles() -> None:
+    """Every assignment's grading bundle, built once per session when missing or stale (a clean
+    clone): grading never builds by itself."""
+    from autograder.authoring.build import assignment_names, build
+    from autograder.engine.assignment import bundle_problem
+
+    stale = [name for name in assignment_names() if bundle_problem(name)]
+    if stale:
+        build(stale, check=True)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def one_torch_thread():
     """Tiny models train on one thread, as in the student process (config ``threads: 1``).
@@ -29,7 +41,7 @@ def one_torch_thread():
 
 @pytest.fixture(scope="session")
 def hw01() -> Assignment:
-    """The hw01 grading bundle (built from the master notebook when dist/ is missing or stale)."""
+    """The hw01 grading bundle."""
     return Assignment.load("hw01")
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -109,7 +111,32 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
         (bundle_dir / "grading.json").write_text(json.dumps(grading, indent=1, sort_keys=True) + "\n")
         (bundle_dir / "manual.json").write_text(json.dumps(cells.manual_questions(master), indent=1) + "\n")
         (bundle_dir / SOURCE_FILE).write_text(source_digest(name) + "\n")
+        if student:
+            (bundle_dir / STUDENT_FILE).write_text(tree_digest(student_dir) + "\n")
     return BuildResult(name, student_dir, bundle_dir)
+
+
+STUDENT_FILE = "STUDENT"  # in a bundle: tree_digest of the student folder the same build produced
+
+
+def tree_digest(folder: Path) -> str:
+    """A digest of every file under ``folder`` (relative path and content); "" when it is missing."""
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _install_bundle(built: Path, name: str) -> None:
+    """Replace ``dist/<name>`` with a freshly built bundle (dist/ is a cache of the masters)."""
+    target = paths.dist_dir() / name
+    staging = target.with_name(f".{name}.installing")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(built, staging)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
 
 
 def stale_files(expected: Path, actual: Path) -> list[str]:
@@ -128,22 +155,38 @@ def stale_files(expected: Path, actual: Path) -> list[str]:
     return problems
 
 
-def build(names: list[str] | None = None, *, check: bool = False) -> list[str]:
-    """Build assignments; with ``check``, change nothing and return the stale committed files."""
+def _recorded(name: str, file: str) -> str:
+    path = paths.dist_dir() / name / file
+    return path.read_text().strip() if path.is_file() else ""
+
+
+def check_assignment(name: str) -> list[str]:
+    """Committed files of ``name`` that differ from what its master builds to (changes nothing
+    committed). When ``dist/<name>`` is current, its record of the student folder answers without
+    running otter; otherwise the assignment is built aside and its bundle installed in dist/."""
+    committed = paths.assignments_dir() / name
+    if bundle_problem(name) is None and _recorded(name, STUDENT_FILE):
+        if _recorded(name, STUDENT_FILE) == tree_digest(committed):
+            return []
+    with tempfile.TemporaryDirectory(prefix="nncourse-check-") as tmp:
+        result = build_assignment(name, Path(tmp))
+        _install_bundle(result.bundle_dir, name)
+        return [f"assignments/{name}/{rel}" for rel in stale_files(result.student_dir, committed)]
+
+
+def build(names: list[str] | None = None, *, check: bool = False, jobs: int | None = None) -> list[str]:
+    """Build assignments (``jobs`` otter runs at once); with ``check``, change nothing committed and
+    return the stale committed files."""
     names = names or assignment_names()
     if not names:
         raise BuildError(f"no master notebooks found under {paths.solutions_dir()}")
+    unknown = [n for n in names if not (paths.solutions_dir() / n / f"{n}.ipynb").is_file()]
+    if unknown:
+        raise BuildError(f"unknown assignment(s) {', '.join(unknown)}: no master notebook in {paths.solutions_dir()}")
     root = paths.course_root()
-    stale: list[str] = []
-    for name in names:
-        if check:
-            with tempfile.TemporaryDirectory(prefix="nncourse-check-") as tmp:
-                result = build_assignment(name, Path(tmp))
-                for rel in stale_files(result.student_dir, root / "assignments" / name):
-                    stale.append(f"assignments/{name}/{rel}")
-        else:
-            build_assignment(name, root)
-    return stale
+    work = check_assignment if check else (lambda name: build_assignment(name, root) and [])
+    with ThreadPoolExecutor(max_workers=jobs or min(len(names), os.cpu_count() or 1)) as pool:
+        return [path for stale in pool.map(work, names) for path in stale]
 
 
 def ensure_bundle(name: str, echo: Callable[[str], None] = print) -> Path:
@@ -153,5 +196,5 @@ def ensure_bundle(name: str, echo: Callable[[str], None] = print) -> Path:
         raise BuildError(problem)
     if problem:
         echo(f"{problem.split(': run')[0]}: building it now (nncourse build {name}) ...")
-        build_assignment(name, paths.course_root(), student=False)
+        check_assignment(name)
     return paths.dist_dir() / name

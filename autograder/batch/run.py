@@ -109,12 +109,12 @@ def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, **optio
     return run_batch(paths, assignment, out_dir, **options).results
 
 
-def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int | None = None,
+def run_batch(paths: list[Path] | Found, assignment: Assignment, out_dir: Path, *, jobs: int | None = None,
               profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
               memory_mb: int | None = None, executor: Executor | None = None, resume: bool = True,
               progress: Callable[[Result, bool], None] | None = None,
               stop: threading.Event | None = None) -> Batch:
-    """Grade the submissions found under ``paths`` and write, under ``out_dir``:
+    """Grade the submissions found under ``paths`` (or already found) and write, under ``out_dir``:
     ``results/<id>.json``, ``feedback/<id>.html``, ``gradebook.csv``, ``summary.json`` and
     ``summary.html``.
 
@@ -122,7 +122,7 @@ def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs:
     ``stop`` (Ctrl-C does, through the CLI) grades nothing more: submissions still running are
     left ungraded, no partial result is written, and a rerun picks up where this one stopped.
     """
-    found = find_submissions(list(paths), assignment.name)
+    found = paths if isinstance(paths, Found) else find_submissions(list(paths), assignment.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     # no submission may read another's notebook or the grades written so far
     hidden = (out_dir.resolve(), *dict.fromkeys(s.path.resolve().parent for s in found.submissions))

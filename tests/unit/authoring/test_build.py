@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.authoring.build import BuildError, build_assignment, split_master, stale_files
+from autograder.authoring.build import BuildError, build, build_assignment, split_master, stale_files
 from autograder.authoring.corpus import solution_answers
 from autograder.engine.bundle import load_test_dir
 
@@ -20,16 +21,17 @@ HW = "hw01"
 
 @pytest.fixture(scope="module")
 def built_twice(tmp_path_factory) -> tuple[Path, Path]:
-    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    """hw01 built here, and as the session built it (its bundle in dist/, its committed notebook)."""
+    first = tmp_path_factory.mktemp("first")
     build_assignment(HW, first)
-    build_assignment(HW, second)
-    return first, second
+    return first, paths.course_root()
 
 
 def test_build_is_byte_identical(built_twice):
     """The same master notebook gives byte-identical student notebooks, tests and bundles."""
     first, second = built_twice
-    assert stale_files(first, second) == []
+    assert stale_files(first / "dist" / HW, second / "dist" / HW) == []
+    assert stale_files(first / "assignments" / HW, second / "assignments" / HW) == []
     assert list(first.rglob("*.ipynb")), "nothing was built"
 
 
@@ -38,6 +40,20 @@ def test_committed_student_notebooks_are_fresh():
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "build", "--check"],
                           capture_output=True, text=True, cwd=paths.course_root())
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_of_a_hand_edited_notebook_builds_and_lists_it(tmp_path, monkeypatch):
+    """--check does not trust its record when the committed notebook changed: it rebuilds and
+    names the file (on a copy of the course, so the checkout stays untouched)."""
+    course = tmp_path / "course"
+    for folder in ("solutions", "assignments"):
+        shutil.copytree(paths.course_root() / folder / HW, course / folder / HW)
+    shutil.copytree(paths.dist_dir() / HW, course / "dist" / HW)
+    notebook = course / "assignments" / HW / f"{HW}.ipynb"
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace("XOR", "X0R"), encoding="utf-8")
+    monkeypatch.setenv("NNCOURSE_ROOT", str(course))
+    assert build([HW], check=True) == [f"assignments/{HW}/{HW}.ipynb"]
+    monkeypatch.delenv("NNCOURSE_ROOT")
 
 
 def test_check_reports_a_stale_notebook(built_twice):
