@@ -9,6 +9,7 @@ import pytest
 from autograder.checks import CheckFailed
 from autograder.checks.base import GradingContext, grading
 from autograder.engine.assignment import Assignment
+from tests.helpers import profile_thresholds
 
 SEED = 20260101
 
@@ -46,9 +47,9 @@ def hw01() -> Assignment:
 
 
 @pytest.fixture(scope="session")
-def thresholds(hw01: Assignment) -> dict[str, float]:
+def thresholds() -> dict[str, float]:
     """The thresholds of hw01's ``cpu`` profile: checks are judged by what CI grades with."""
-    return dict(hw01.config.profile("cpu").thresholds)
+    return profile_thresholds("hw01")
 
 
 @pytest.fixture

@@ -27,3 +27,10 @@ def without_timings(result: Result) -> dict[str, Any]:
             return [strip(v) for v in value]
         return value
     return strip(result.to_dict())
+
+
+def profile_thresholds(assignment: str, profile: str = "cpu") -> dict[str, float]:
+    """The thresholds a grading profile of the built bundle applies (CI grades with ``cpu``)."""
+    from autograder.engine.assignment import Assignment
+
+    return dict(Assignment.load(assignment).config.profile(profile).thresholds)

@@ -36,12 +36,12 @@ from autograder.checks import (
     check_tensor_helpers_format,
 )
 from autograder.checks.base import GradingContext, grading
+from tests.helpers import profile_thresholds
 
 
 @pytest.fixture(autouse=True)
 def context():
-    ctx = GradingContext(seed=20260202, test_name="local",
-                         thresholds={"line_tolerance": 0.05, "regression_mse": 6.0})
+    ctx = GradingContext(seed=20260202, test_name="local", thresholds=profile_thresholds("hw02"))
     with grading(ctx):
         yield ctx
 

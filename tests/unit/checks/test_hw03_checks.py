@@ -28,12 +28,13 @@ from autograder.checks import (
     check_returns_logits,
 )
 from autograder.checks.base import GradingContext, grading
+from tests.helpers import profile_thresholds
 from autograder.checks.classification import PNG_MAGIC
 
 
 @pytest.fixture(autouse=True)
 def context():
-    ctx = GradingContext(seed=20260301, test_name="local", thresholds={"circles_accuracy": 0.95})
+    ctx = GradingContext(seed=20260301, test_name="local", thresholds=profile_thresholds("hw03"))
     with grading(ctx):
         yield ctx
 

@@ -177,3 +177,30 @@ def test_hw01_student_notebook_maps_answers_to_their_questions():
     assert question_of == {"fit_baseline": "q1", "class NeuronFromParameters": "q2",
                            "class NeuronFromLayers": "q3", "def binary_cross_entropy": "q4",
                            "def train(": "q5", "def train_neuron": "q6", "class XORNet": "q7"}
+
+
+def test_written_answers_are_the_cells_between_the_question_markers():
+    """otter's student notebook wraps a manual question in BEGIN/END QUESTION comments; the answer is
+    every cell after the prompt, up to the cell holding the END comment (never run)."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("<!-- BEGIN QUESTION -->\n\n**Question 6, written.** Why?"),
+        nbformat.v4.new_markdown_cell("Because the boundary is a line. $w^T x + b = 0$"),
+        nbformat.v4.new_code_cell("import os; os._exit(1)"),
+        nbformat.v4.new_markdown_cell("<!-- END QUESTION -->\n\n**Question 7**"),
+        nbformat.v4.new_markdown_cell("not an answer"),
+    ])
+    [answer] = notebooks.written_answers(nb, [("q6_written", 2.0)])
+    assert answer["question"] == "q6_written" and answer["max_score"] == 2.0 and not answer["truncated"]
+    assert [c["cell_type"] for c in answer["cells"]] == ["markdown", "code"]
+    assert answer["cells"][0]["source"].startswith("Because the boundary")
+
+
+def test_a_huge_written_answer_is_cut_and_marked():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("<!-- BEGIN QUESTION -->"),
+        nbformat.v4.new_markdown_cell("x" * (notebooks.MAX_WRITTEN_CHARS + 10)),
+        nbformat.v4.new_markdown_cell("y"),
+        nbformat.v4.new_markdown_cell("<!-- END QUESTION -->"),
+    ])
+    [answer] = notebooks.written_answers(nb, [("q1", 1.0)])
+    assert answer["truncated"] and sum(len(c["source"]) for c in answer["cells"]) == notebooks.MAX_WRITTEN_CHARS
