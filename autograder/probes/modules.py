@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from autograder.probes.digits import _digit_tensors
-from autograder.probes.models import build_model, instantiate, load_parameters, model_device, parameter_values
+from autograder.probes.models import (build_model, instantiate, load_parameters, load_values_by_name, model_device,
+                                      parameter_values)
 from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_name
 
 
@@ -80,15 +81,7 @@ def digit_forward(model: Any, images: np.ndarray, values: dict | None = None, ar
 
     module = instantiate(model, args)
     if values is not None:
-        params = dict(module.named_parameters())
-        if set(params) != set(values):
-            raise WrongType(f"the model's parameters changed between two calls: {sorted(params)}")
-        with torch.no_grad():
-            for name, param in params.items():
-                value = torch.as_tensor(np.asarray(values[name]), dtype=param.dtype)
-                if tuple(param.shape) != tuple(value.shape):
-                    raise WrongType(f"parameter {name} has shape {tuple(param.shape)}, expected {tuple(value.shape)}")
-                param.copy_(value)
+        load_values_by_name(module, values)
     module.eval()
     with torch.no_grad():
         out = module(as_tensor(images).to(model_device(module)))
@@ -108,15 +101,7 @@ def forward_with(model: Any, X: np.ndarray, values: dict, args: list | None = No
     import torch
 
     module = instantiate(model, args, kwargs)
-    params = dict(module.named_parameters())
-    if set(params) != set(values):
-        raise WrongType(f"the model's parameters changed between two calls: {sorted(params)}")
-    with torch.no_grad():
-        for name, param in params.items():
-            value = torch.as_tensor(np.asarray(values[name]), dtype=param.dtype)
-            if tuple(param.shape) != tuple(value.shape):
-                raise WrongType(f"parameter {name} has shape {tuple(param.shape)}, expected {tuple(value.shape)}")
-            param.copy_(value)
+    load_values_by_name(module, values)
     was_training = module.training
     module.eval()
     try:
