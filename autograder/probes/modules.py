@@ -13,6 +13,23 @@ from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_
 
 
 
+
+def run_forward(module: Any, X: Any, *, training: bool) -> Any:
+    """``module`` on grader inputs without autograd, in train or eval mode (restored after); the
+    output must be a plain tensor."""
+    import torch
+
+    was_training = module.training
+    module.train(training)
+    try:
+        with torch.no_grad():
+            out = module(as_tensor(X).to(model_device(module)))
+    finally:
+        module.train(was_training)
+    if type(out) is not torch.Tensor:
+        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
+    return out
+
 @probe
 def architecture(model: Any, args: list | None = None, kwargs: dict | None = None) -> dict:
     """Parameter shapes and the tree of submodules of a (new) model."""
@@ -40,15 +57,7 @@ def forward(model: Any, X: np.ndarray, args: list | None = None, kwargs: dict | 
         with torch.no_grad():
             for param in module.parameters():
                 param.copy_(torch.randn(param.shape, dtype=param.dtype))
-    was_training = module.training
-    module.train(not eval_mode)
-    try:
-        with torch.no_grad():
-            out = module(as_tensor(X).to(model_device(module)))
-    finally:
-        module.train(was_training)
-    if type(out) is not torch.Tensor:
-        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
+    out = run_forward(module, X, training=not eval_mode)
     return {"output": plain(out, "model output"),
             "parameters": {name: plain(p, "parameter") for name, p in module.named_parameters()}}
 
@@ -98,20 +107,10 @@ def forward_with(model: Any, X: np.ndarray, values: dict, args: list | None = No
     ``values`` maps each parameter name (as ``named_parameters`` gives it) to an array of its shape,
     so a check can compare the output with a formula on parameters the grader chose.
     """
-    import torch
 
     module = instantiate(model, args, kwargs)
     load_values_by_name(module, values)
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            out = module(as_tensor(X).to(model_device(module)))
-    finally:
-        module.train(was_training)
-    if type(out) is not torch.Tensor:
-        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
-    return {"output": plain(out, "model output")}
+    return {"output": plain(run_forward(module, X, training=False), "model output")}
 
 
 @probe
