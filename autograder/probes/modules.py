@@ -86,17 +86,10 @@ def cnn_shapes(model: Any, images: np.ndarray) -> dict:
 @probe
 def digit_forward(model: Any, images: np.ndarray, values: dict | None = None, args: list | None = None) -> dict:
     """Outputs of a new ``model(*args)`` in eval mode on grader images, after loading grader values by name."""
-    import torch
-
     module = instantiate(model, args)
     if values is not None:
         load_values_by_name(module, values)
-    module.eval()
-    with torch.no_grad():
-        out = module(as_tensor(images).to(model_device(module)))
-    if type(out) is not torch.Tensor:
-        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
-    return {"output": plain(out, "model output")}
+    return {"output": plain(run_forward(module, images, training=False), "model output")}
 
 
 @probe
@@ -107,7 +100,6 @@ def forward_with(model: Any, X: np.ndarray, values: dict, args: list | None = No
     ``values`` maps each parameter name (as ``named_parameters`` gives it) to an array of its shape,
     so a check can compare the output with a formula on parameters the grader chose.
     """
-
     module = instantiate(model, args, kwargs)
     load_values_by_name(module, values)
     return {"output": plain(run_forward(module, X, training=False), "model output")}
