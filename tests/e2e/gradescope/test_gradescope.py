@@ -136,7 +136,7 @@ def test_broken_and_hostile_submissions_still_get_results(zips, tmp_path):
         assert results["score"] == 0, what
         assert expected in results["output"], (what, results["output"])
         if what != "grader missing":
-            assert len(results["tests"]) >= 7 and all(t.score == 0 for t in results["tests"]), what
+            assert len(results["tests"]) >= 7 and all(t["score"] == 0 for t in results["tests"]), what
 
 
 def test_damaged_bundle_is_reported(zips, tmp_path):
