@@ -13,6 +13,7 @@ whose workers must see the same files.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from autograder import __version__
+from autograder.config import LatePolicy
 from autograder.reports.feedback import feedback_html
 from autograder.engine.grade import Assignment, grade_submission
 from autograder.reports.gradebook import gradebook_csv, write_atomic, write_result
@@ -56,7 +58,9 @@ def bundle_digest(assignment: Assignment) -> str:
     for path in sorted(p for p in assignment.bundle.rglob("*") if p.is_file()):
         digest.update(path.relative_to(assignment.bundle).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
-    digest.update(json.dumps(assignment.config, default=repr, sort_keys=True).encode())
+    # the late policy changes reports, not grades: a new due date must not regrade the class
+    config = dataclasses.replace(assignment.config, late=LatePolicy())
+    digest.update(json.dumps(config, default=repr, sort_keys=True).encode())
     return digest.hexdigest()
 
 
