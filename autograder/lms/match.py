@@ -7,7 +7,8 @@ number, Gradescope's sid), the email address or SIS login, a login-like name (a 
 ``alice`` matches the login ``alice`` or the email ``alice@...``), and last the full name with
 case, accents, punctuation and word order ignored (Canvas's ``doejane`` matches ``Doe, Jane``).
 A weaker identifier is used only when exactly one student has it. A student reached by two
-submissions gets neither, and both are reported: a human decides.
+submissions goes to the one with the stronger identifier (the other is reported as matching no
+student); two equally strong claims get neither, and both are reported: a human decides.
 """
 
 from __future__ import annotations
@@ -102,12 +103,15 @@ def match(submissions: list[Submission], roster: Roster) -> Matching:
         if not found_any:
             result.unmatched.append(submission.id)
     for student, claimed in sorted(claims.items()):
-        ids = sorted({sid for sid, _ in claimed})
-        if len(ids) > 1:
-            result.clashes.append((student, ids))
+        strongest = min(ORDER.index(kind) for _, kind in claimed)
+        best = sorted({sid for sid, kind in claimed if ORDER.index(kind) == strongest})
+        weaker = sorted({sid for sid, _ in claimed} - set(best))
+        if len(best) > 1:
+            result.clashes.append((student, sorted({sid for sid, _ in claimed})))
             continue
-        result.by_student[student] = ids[0]
-        result.how[student] = claimed[0][1]
+        result.by_student[student] = best[0]
+        result.how[student] = ORDER[strongest]
+        result.unmatched += [sid for sid in weaker if sid not in result.unmatched]  # a stronger id won
     taken = set(result.by_student) | {s for s, _ in result.clashes}
     result.missing = [i for i in range(len(roster.students)) if i not in taken]
     return result

@@ -48,13 +48,19 @@ def test_canvas_downloads_match_by_user_id_and_folders_by_login_or_name() -> Non
     assert found.unmatched == ["stranger"] and found.missing == [3]
 
 
-def test_gradescope_group_matches_each_member_and_a_student_claimed_twice_is_reported() -> None:
+def test_gradescope_group_matches_each_member_and_the_stronger_identifier_wins_a_student() -> None:
     roster = read_roster(DATA / "canvas_gradebook_export.csv")
     group = sub("S1001-S1002", Person(name="Jane Doe", sid="S1001"), Person(name="Alice Liddell", sid="S1002"))
-    again = sub("jdoe", Person(login="jdoe"))
-    found = match([group, again], roster)
-    assert found.by_student == {1: "S1001-S1002"}
-    assert found.clashes == [(0, ["S1001-S1002", "jdoe"])]
+    by_name = sub("janedoe", Person(login="janedoe"))
+    found = match([group, by_name], roster)
+    assert found.by_student == {0: "S1001-S1002", 1: "S1001-S1002"}
+    assert found.unmatched == ["janedoe"] and found.clashes == []
+
+
+def test_two_equally_strong_claims_on_one_student_are_left_to_a_human() -> None:
+    roster = read_roster(DATA / "canvas_gradebook_export.csv")
+    found = match([sub("jdoe", Person(login="jdoe")), sub("jdoe-2", Person(login="J.Doe"))], roster)
+    assert found.clashes == [(0, ["jdoe", "jdoe-2"])] and 0 not in found.by_student
 
 
 def test_moodle_downloads_match_by_participant_number() -> None:
