@@ -37,7 +37,7 @@ about its student(s) (``people``: name, email, sid, Canvas user id, Moodle parti
 that ``nncourse export`` can match it to a roster. ``lms_time`` is a submission time from an LMS's
 own records only (Gradescope, Moodle's worksheet): otter's zip timestamp is the student's clock.
 
-Every id is made filesystem-safe with :func:`autograder.reports.gradebook.safe_name`; ids still equal
+Every id is made filesystem-safe with :func:`autograder.reports.files.safe_name`; ids still equal
 after all that get ``-2``, ``-3``, ... in path order. The result does not depend on the order in
 which the file system lists a folder or in which the paths are given. Nothing is extracted or
 executed here; files that cannot be graded are reported in ``Found.skipped``.
@@ -55,7 +55,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from autograder.reports.gradebook import safe_name
+from autograder.reports.files import safe_name
 
 METADATA = "submission_metadata.yml"
 GRADABLE = (".ipynb", ".zip")
