@@ -64,17 +64,21 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 
     Results already in --out for the same file and grader are reused: a stopped batch resumes.
     """
-    from autograder.batch.run import default_jobs, run_batch
-    from autograder.authoring.build import BuildError
-    from autograder.config import resolve_profile
-    from autograder.engine.grade import Assignment
-    from autograder.reports.gradebook import score_table
+    click.echo(f"Loading the {assignment} grading bundle ...", err=True)
+    from autograder.authoring.build import BuildError, ensure_bundle
     from autograder.batch.progress import Progress
-    from autograder.student_process.sandbox import describe_level
+    from autograder.batch.run import default_jobs, run_batch
     from autograder.batch.submissions import find_submissions
+    from autograder.config import resolve_profile
+    from autograder.engine.assignment import Assignment, BundleNotReady
+    from autograder.reports.gradebook import score_table
+    from autograder.student_process.sandbox import describe_level
 
     try:
-        hw = Assignment.load(assignment)
+        try:
+            hw = Assignment.load(assignment)
+        except BundleNotReady:
+            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True)))
         chosen = resolve_profile(profile, hw.config)
         found = find_submissions(list(submissions), hw.name)
     except (BuildError, ValueError) as exc:
@@ -95,6 +99,9 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
             executor, closer = dask_executor(dask_address, jobs)
         except ImportError:
             _fail("--dask needs dask.distributed: pip install 'nn-coursework[dask]'")
+    from autograder.reports.late import ExtensionsError
+    from autograder.reports.manual import ManualGradesError
+
     try:
         with Progress(len(found.submissions)) as progress:
             batch = run_batch(list(submissions), hw, out_dir, jobs=jobs, profile=chosen, timeout=timeout,
@@ -102,6 +109,9 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
                               progress=progress.update)
     except KeyboardInterrupt:
         batch = None
+    except (ManualGradesError, ExtensionsError) as exc:
+        _fail(f"every submission is graded and kept in {out_dir / 'results'}, but the reports were not "
+              f"written: {exc}; then run nncourse report {assignment} --out {out_dir}")
     finally:
         if closer:
             closer()
@@ -110,7 +120,13 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
         click.echo(f"\nStopped: {done} of {len(found.submissions)} graded and kept in {out_dir / 'results'}. "
                    "Run the same command again to grade the rest.", err=True)
         sys.exit(130)
-    click.echo(score_table(batch.results))
+    for warning in batch.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    click.echo(score_table(batch.results, batch.marks))
+    ungraded = sum(1 for m in batch.marks.values() if m.ungraded)
+    if ungraded:
+        click.echo(f"\n{ungraded} submission(s) have written answers to grade: nncourse review {assignment} "
+                   f"--out {out_dir}")
     click.echo(f"\n{batch.graded} graded, {batch.reused} reused from an earlier run."
                f"\nGradebook: {out_dir / 'gradebook.csv'}\nClass summary: {out_dir / 'summary.html'}"
                f"\nFeedback per student: {out_dir / 'feedback'}\nResults (JSON): {out_dir / 'results'}")
@@ -123,11 +139,12 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 def gradescope(assignment: str, out_file: Path | None) -> None:
     """Build ASSIGNMENT's Gradescope autograder zip (setup.sh, run_autograder, hidden tests)."""
     from autograder import paths
-    from autograder.authoring.build import BuildError
+    from autograder.authoring.build import BuildError, ensure_bundle
     from autograder.deploy.gradescope import build_zip
 
     out_file = out_file or paths.dist_dir() / f"{assignment}-gradescope.zip"
     try:
+        ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True))
         build_zip(assignment, out_file)
     except BuildError as exc:
         _fail(str(exc))
@@ -142,9 +159,15 @@ def _graded_class(assignment: str, out_dir: Path):
     from autograder.reports.manual import ManualGradesError
     from autograder.reports.rebuild import NothingGraded, graded_class
 
+    from autograder.authoring.build import BuildError, ensure_bundle
+
     try:
-        return graded_class(out_dir, Assignment.load(assignment))
-    except (BundleNotReady, NothingGraded, ManualGradesError, ExtensionsError, ValueError) as exc:
+        try:
+            hw = Assignment.load(assignment)
+        except BundleNotReady:
+            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True)))
+        return graded_class(out_dir, hw)
+    except (BuildError, NothingGraded, ManualGradesError, ExtensionsError, ValueError) as exc:
         _fail(str(exc))
 
 

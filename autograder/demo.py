@@ -13,7 +13,7 @@ from autograder import paths
 from autograder.batch.run import grade_many
 from autograder.authoring.build import build
 from autograder.authoring.corpus import materialise
-from autograder.engine.grade import Assignment
+from autograder.engine.assignment import Assignment
 from autograder.reports.gradebook import score_table
 
 SAMPLES = {"solution": 1, "student": 1, "buggy": 2, "alternative": 1, "gamed": 1}
@@ -45,11 +45,11 @@ def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = prin
         echo(f"\nGrading {len(made)} sample submissions of {hw} ({jobs} at a time) ...")
         results = grade_many([p for _, p in made], Assignment.load(hw), out_dir / hw, jobs=jobs,
                              resume=False,
-                             progress=lambda r, _: echo(f"  {r['submission']}: {r['score']}/{r['max_score']} "
-                                                        f"({r['status']}, {r['seconds']} s)"))
+                             progress=lambda r, _: echo(f"  {r.submission}: {r.score}/{r.max_score} "
+                                                        f"({r.status}, {r.seconds} s)"))
         expected = {entry.name: sum(entry.expect.values()) for entry, _ in made}
         echo("\n" + score_table(results))
-        agree = all(r["score"] == expected[r["submission"]] for r in results)
+        agree = all(r.score == expected[r.submission] for r in results)
         echo(f"\nEvery score equals the corpus manifest: {'yes' if agree else 'NO'}")
         echo(f"Gradebook: {out_dir / hw / 'gradebook.csv'}")
         echo(f"Feedback per student: {out_dir / hw / 'feedback'}; class summary: {out_dir / hw / 'summary.html'}")

@@ -1,5 +1,16 @@
 """Messages between the grader and the student process: JSON lines, numeric arrays, size caps.
 
+This is the one module both sides import: the framing (:class:`Channel`, :func:`encode`,
+:func:`decode`) and every message they exchange, in order of a grading:
+
+1. grader -> student: :class:`Setup` (the notebook's code cells, seed, threads);
+2. student -> grader: :class:`CellStarted` and :class:`CellDone` per cell, then :class:`Ready`;
+3. grader -> student: :class:`ProbeRequest` (a probe name, arguments in which notebook names are
+   :func:`ref` markers, a per-request id and nonce); student -> grader: :class:`ProbeReply`
+   carrying the same id and nonce, ``ok`` with a plain value, or a failure ``kind`` from
+   :data:`REPLY_KINDS`; the grader turns a failure into :class:`ProbeFailed`;
+4. grader -> student: :class:`Exit`.
+
 Nothing is ever pickled. Arrays cross as ``{"__array__": {dtype, shape, data}}`` with a numeric
 dtype from a fixed list; anything else a student object produces must be converted to plain JSON
 values on the student side first, so a rigged ``__eq__`` or a Tensor subclass cannot cross.
@@ -12,6 +23,7 @@ import json
 import os
 import select
 import time
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -130,3 +142,126 @@ class Channel:
                 os.close(fd)
             except OSError:
                 pass
+
+
+# ------------------------------------------------------------------------------------ messages
+
+REF_KEY = "__ref__"
+# why a probe could not observe what it was asked to
+MISSING, WRONG_TYPE, TIMEOUT, TAMPERED, EXCEPTION, INTERNAL = (
+    "missing", "wrong_type", "timeout", "tampered", "exception", "internal")
+REPLY_KINDS = (MISSING, WRONG_TYPE, TIMEOUT, TAMPERED, EXCEPTION, INTERNAL)
+
+
+def ref(name: str) -> dict[str, str]:
+    """The wire form of a name in the student's notebook (resolved in the student process)."""
+    return {REF_KEY: name}
+
+
+def ref_name(value: Any) -> str | None:
+    """The notebook name a wire value refers to, or None when it is a plain value."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get(REF_KEY), str):
+        return value[REF_KEY]
+    return None
+
+
+class _Message:
+    """A message: a dataclass whose wire form is its fields plus ``type``."""
+
+    TYPE = ""
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, **{f.name: getattr(self, f.name) for f in fields(self)}}  # type: ignore[arg-type]
+
+
+@dataclass
+class Setup(_Message):
+    TYPE = "setup"
+    cells: list[dict[str, Any]]  # [{index, source}]
+    seed: int
+    threads: int
+    cwd: str
+
+
+@dataclass
+class CellStarted(_Message):
+    TYPE = "cell_started"
+    cell: int
+
+
+@dataclass
+class CellDone(_Message):
+    TYPE = "cell_done"
+    cell: int
+    seconds: float = 0.0
+    error: dict[str, Any] | None = None  # {ename, evalue, frames: [{cell, line, code}]}
+    output: str = ""
+    images: list[str] = field(default_factory=list)  # base64 PNGs
+
+
+@dataclass
+class Ready(_Message):
+    TYPE = "ready"
+
+
+@dataclass
+class ProbeRequest(_Message):
+    TYPE = "probe"
+    id: int
+    nonce: str
+    probe: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    seed: int
+
+
+@dataclass
+class ProbeReply(_Message):
+    TYPE = "reply"
+    id: int
+    nonce: str
+    ok: bool
+    value: Any = None
+    kind: str | None = None  # one of REPLY_KINDS when not ok
+    message: str | None = None
+    ename: str | None = None
+    evalue: str | None = None
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def explain(self) -> dict[str, Any]:
+        """The failure as a plain dict (what :class:`ProbeFailed` carries)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("id", "nonce", "ok", "value")}
+
+
+@dataclass
+class Exit(_Message):
+    TYPE = "exit"
+
+
+MESSAGES: dict[str, type[_Message]] = {m.TYPE: m for m in (Setup, CellStarted, CellDone, Ready, ProbeRequest,
+                                                            ProbeReply, Exit)}
+
+
+def parse(data: Any, *expected: type[_Message]) -> Any:
+    """The message ``data`` (a decoded JSON line) holds; ProtocolError unless it is one of ``expected``."""
+    kind = MESSAGES.get(data.get("type")) if isinstance(data, dict) else None
+    if kind is None or (expected and kind not in expected):
+        raise ProtocolError(f"unexpected message {str(data)[:80]!r}")
+    names = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    try:
+        return kind(**{k: v for k, v in data.items() if k in names})
+    except TypeError as exc:
+        raise ProtocolError(f"malformed {kind.TYPE} message: {exc}") from None
+
+
+class ProbeFailed(Exception):
+    """A probe could not observe what it was asked to (the student's code raised, for example)."""
+
+    def __init__(self, reply: dict[str, Any]) -> None:
+        super().__init__(reply.get("message") or reply.get("evalue") or reply.get("kind"))
+        self.reply = reply
+
+    @property
+    def kind(self) -> str:
+        return self.reply.get("kind") or EXCEPTION

@@ -19,7 +19,8 @@ from collections import defaultdict
 import torch
 
 from autograder import paths
-from autograder.engine.grade import Assignment, grade_submission
+from autograder.engine.assignment import Assignment
+from autograder.engine.grade import GradeOptions, grade_submission
 
 
 def measure(profile: str, seeds: int) -> None:
@@ -28,13 +29,13 @@ def measure(profile: str, seeds: int) -> None:
     walls, metrics = [], defaultdict(list)
     for i in range(seeds):
         started = time.monotonic()
-        result = grade_submission(solution, hw, profile=profile, seed=hw.config.seed + i)
+        result = grade_submission(solution, hw, GradeOptions(profile=profile, seed=hw.config.seed + i))
         walls.append(time.monotonic() - started)
-        if result["score"] != result["max_score"]:
-            print(f"  seed {hw.config.seed + i}: {result['score']}/{result['max_score']} ({result['message']})")
-        for question in result["questions"]:
-            for test in question["tests"]:
-                for m in test["measurements"]:
+        if result.score != result.max_score:
+            print(f"  seed {hw.config.seed + i}: {result.score}/{result.max_score} ({result.message})")
+        for question in result.questions:
+            for test in question.tests:
+                for m in test.measurements:
                     metrics[m["metric"]].append((m["value"], m["limit"]))
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"profile {profile} ({hw.config.profile(profile).device}), {seeds} grader seeds, one submission at a time")

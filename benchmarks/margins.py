@@ -21,7 +21,8 @@ from pathlib import Path
 from autograder import paths
 from autograder.student_process import fork_server
 from autograder.authoring.corpus import materialise
-from autograder.engine.grade import Assignment, grade_submission
+from autograder.engine.assignment import Assignment
+from autograder.engine.grade import GradeOptions, grade_submission
 from autograder.student_process.session import base_env
 
 
@@ -36,25 +37,25 @@ def measure(hw: str, seeds: int, jobs: int) -> int:
         server = fork_server.shared(base_env(assignment.config.threads), fork_server.preload_for(assignment))  # as `nncourse grade`
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(lambda job: (job[0], job[2], grade_submission(
-                job[1], assignment, seed=job[2], submission_id=job[0].name, server=server)), jobs_list))
+                job[1], assignment, GradeOptions(seed=job[2]), submission_id=job[0].name, fork_server=server)), jobs_list))
         wall = time.monotonic() - started
     solution_rows: dict[str, list[tuple[bool, float | None, str]]] = defaultdict(list)
     buggy_rows: dict[tuple[str, str], list[tuple[bool, float | None]]] = defaultdict(list)
     # a threshold test is one that recorded a measurement in any grading; a solution grading
     # that crashed before measuring still counts, as a failure
-    threshold_names = {t["name"] for _, _, r in results for q in r["questions"] for t in q["tests"]
-                       if t["hidden"] and t["measurements"]}
-    metrics = {t["name"]: ", ".join(sorted({m["metric"] for m in t["measurements"]}))
-               for _, _, r in results for q in r["questions"] for t in q["tests"] if t["measurements"]}
+    threshold_names = {t.name for _, _, r in results for q in r.questions for t in q.tests
+                       if t.hidden and t.measurements}
+    metrics = {t.name: ", ".join(sorted({m["metric"] for m in t.measurements}))
+               for _, _, r in results for q in r.questions for t in q.tests if t.measurements}
     for entry, seed, result in results:
-        tests = {t["name"]: t for q in result["questions"] for t in q["tests"]}
+        tests = {t.name: t for q in result.questions for t in q.tests}
         for name, test in tests.items():
-            margins = [m["margin"] for m in test["measurements"]]
+            margins = [m["margin"] for m in test.measurements]
             margin = min(margins) if margins else None
             if entry.kind == "solution" and name in threshold_names:
-                solution_rows[name].append((test["passed"], margin, metrics.get(name, "")))
+                solution_rows[name].append((test.passed, margin, metrics.get(name, "")))
             if name in entry.threshold_tests:
-                buggy_rows[(entry.name, name)].append((test["passed"], margin))
+                buggy_rows[(entry.name, name)].append((test.passed, margin))
     broken = 0
     print(f"{hw}: {seeds} grader seeds from {base_seed}; {len(results)} gradings in {wall:.0f} s "
           f"({wall / max(1, len(results)) * jobs:.1f} s per grading per job, {jobs} jobs)\n")

@@ -210,12 +210,30 @@ def _gzip_size(path: Path) -> int:
         return int.from_bytes(f.read(4), "little")
 
 
-def _idx_file(folder: Path, name: str) -> Path | None:
+def idx_file(folder: Path | str, name: str) -> Path | None:
     """folder/name or folder/name.gz, whichever exists (the plain file first); None if neither."""
-    for path in (folder / name, folder / f"{name}.gz"):
+    for path in (Path(folder) / name, Path(folder) / f"{name}.gz"):
         if path.is_file():
             return path
     return None
+
+
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: Path | str | None) -> np.ndarray:
+    """An IDX file (MNIST's format, plain or gzipped) as a numpy array in native byte order."""
+    if path is None:
+        raise FileNotFoundError("the IDX file is missing (neither the plain file nor its .gz exists)")
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        data = handle.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file")
+    ndim = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    array = np.frombuffer(data, dtype=np.dtype(_IDX_DTYPES[data[2]]), offset=4 + 4 * ndim)
+    return np.array(array.reshape(shape), dtype=array.dtype.newbyteorder("="))
 
 
 def _unpack_idx(src: Path, root: Path, dataset_dir: str) -> Path:
@@ -225,7 +243,7 @@ def _unpack_idx(src: Path, root: Path, dataset_dir: str) -> Path:
     raw = root / dataset_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for name in _MNIST_FILES:
-        source, dst = _idx_file(src, name), raw / name
+        source, dst = idx_file(src, name), raw / name
         if source is None:
             raise FileNotFoundError(f"{src} has no {name} (or {name}.gz)")
         compressed = source.suffix == ".gz"
@@ -326,7 +344,7 @@ def load_fashion_mnist(root: str | Path | None = None, train: bool = True,
     where = fashion_mnist_root(root)
     if all((where / "FashionMNIST" / "raw" / name).is_file() for name in _MNIST_FILES):
         dataset_root = where
-    elif all(_idx_file(where, name) for name in _MNIST_FILES):
+    elif all(idx_file(where, name) for name in _MNIST_FILES):
         # one cache folder per source folder, so two sources never share decompressed files
         key = hashlib.sha256(str(where.resolve()).encode()).hexdigest()[:12]
         try:

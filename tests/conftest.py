@@ -8,7 +8,7 @@ import pytest
 
 from autograder.checks import CheckFailed
 from autograder.checks.base import GradingContext, grading
-from autograder.engine.grade import Assignment
+from autograder.engine.assignment import Assignment
 
 SEED = 20260101
 

@@ -18,9 +18,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from autograder import paths
+from autograder.authoring import cells
 from autograder.config import GRADING_CONFIG_MARKER, parse_grading_cell
+from autograder.engine.assignment import SOURCE_FILE, bundle_problem, source_digest
 
 
 class BuildError(Exception):
@@ -40,22 +43,17 @@ def assignment_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / f"{p.name}.ipynb").is_file()) if root.is_dir() else []
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
 def split_master(master: dict) -> tuple[dict, dict]:
     """Return (notebook for otter, grading config as a dict) from a master notebook."""
-    cells, config = [], None
+    kept, config = [], None
     for cell in master["cells"]:
-        if cell.get("cell_type") == "raw" and _source(cell).lstrip().startswith(GRADING_CONFIG_MARKER):
-            config = parse_grading_cell(_source(cell))
+        if cell.get("cell_type") == "raw" and cells.source(cell).lstrip().startswith(GRADING_CONFIG_MARKER):
+            config = parse_grading_cell(cells.source(cell))
             continue
-        cells.append(cell)
+        kept.append(cell)
     if config is None:
         raise BuildError(f"the master notebook has no raw '{GRADING_CONFIG_MARKER}' cell")
-    return {**master, "cells": cells}, config.to_dict()
+    return {**master, "cells": kept}, config.to_dict()
 
 
 def canary(name: str) -> str:
@@ -66,7 +64,7 @@ def canary(name: str) -> str:
 def normalise_notebook(nb: dict) -> str:
     """Deterministic JSON text for a generated notebook: stable cell ids, no outputs, sorted keys."""
     for index, cell in enumerate(nb["cells"]):
-        digest = hashlib.sha1(f"{index}|{cell['cell_type']}|{_source(cell)}".encode()).hexdigest()
+        digest = hashlib.sha1(f"{index}|{cell['cell_type']}|{cells.source(cell)}".encode()).hexdigest()
         cell["id"] = digest[:12]
         if cell["cell_type"] == "code":
             cell["outputs"] = []
@@ -109,6 +107,8 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
             text = test_file.read_text(encoding="utf-8")
             test_file.write_text(f"# {canary(name)}\n{text}", encoding="utf-8")
         (bundle_dir / "grading.json").write_text(json.dumps(grading, indent=1, sort_keys=True) + "\n")
+        (bundle_dir / "manual.json").write_text(json.dumps(cells.manual_questions(master), indent=1) + "\n")
+        (bundle_dir / SOURCE_FILE).write_text(source_digest(name) + "\n")
     return BuildResult(name, student_dir, bundle_dir)
 
 
@@ -146,16 +146,12 @@ def build(names: list[str] | None = None, *, check: bool = False) -> list[str]:
     return stale
 
 
-def ensure_bundle(name: str) -> Path:
-    """The grader's bundle for ``name``, rebuilt when missing or older than its master notebook."""
-    bundle = paths.dist_dir() / name
-    master = paths.solutions_dir() / name / f"{name}.ipynb"
-    if not master.is_file():
-        if (bundle / "grading.json").is_file():
-            return bundle
-        raise BuildError(f"unknown assignment {name!r}: there is no {master}")
-    stamp = bundle / "grading.json"
-    newest_source = max(p.stat().st_mtime for p in master.parent.rglob("*") if p.is_file())
-    if not stamp.is_file() or stamp.stat().st_mtime < newest_source:
+def ensure_bundle(name: str, echo: Callable[[str], None] = print) -> Path:
+    """The grader's bundle for ``name``, built first (saying so with ``echo``) when missing or stale."""
+    problem = bundle_problem(name)
+    if problem and not (paths.solutions_dir() / name / f"{name}.ipynb").is_file():
+        raise BuildError(problem)
+    if problem:
+        echo(f"{problem.split(': run')[0]}: building it now (nncourse build {name}) ...")
         build_assignment(name, paths.course_root(), student=False)
-    return bundle
+    return paths.dist_dir() / name

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import paths
+from autograder.authoring import cells
 
 _MARKER = re.compile(r"^# %%\s*(q[\w-]*?)(?:\.(\d+))?\s*$", re.MULTILINE)
 _SOLUTION_LINE = re.compile(r"^\s*# (BEGIN|END) SOLUTION\s*$")
@@ -32,26 +33,19 @@ class CorpusEntry:
     category: str = ""  # solution | student | buggy | alternative | gamed
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
 def solution_answers(master: dict) -> list[tuple[str, str, str]]:
     """(question, cell type, source) of every solution cell of a master notebook, in order."""
     answers, question, in_solution = [], None, False
     for cell in master["cells"]:
-        text = _source(cell).strip()
         if cell["cell_type"] == "raw":
-            if text.startswith("# BEGIN QUESTION"):
-                question = re.search(r"name:\s*([\w-]+)", text).group(1)
-            elif text.startswith("# BEGIN SOLUTION"):
-                in_solution = True
-            elif text.startswith("# END SOLUTION"):
-                in_solution = False
+            config, kind = cells.question_config(cell), cells.marker(cell)
+            if config is not None:
+                question = str(config.get("name"))
+            elif kind in ("BEGIN SOLUTION", "END SOLUTION"):
+                in_solution = kind == "BEGIN SOLUTION"
             continue
         if in_solution:
-            lines = [line for line in _source(cell).splitlines() if not _SOLUTION_LINE.match(line)]
+            lines = [line for line in cells.source(cell).splitlines() if not _SOLUTION_LINE.match(line)]
             answers.append((question, cell["cell_type"], "\n".join(lines)))
     return answers
 

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from autograder.engine.result import Result
+
 
 class Progress:
     """``update(result, reused)`` after each submission; a context manager that ends the line."""
@@ -33,12 +35,12 @@ class Progress:
         left = (time.monotonic() - self.started) / self.graded * (self.total - self.done)
         return f"{int(left // 60):02d}:{int(left % 60):02d}"
 
-    def update(self, result: dict[str, Any], reused: bool) -> None:
+    def update(self, result: Result, reused: bool) -> None:
         self.done += 1
         self.graded += not reused
         where = f"[{self.done}/{self.total}]"
-        what = (f"{result['submission']}: {result['score']}/{result['max_score']} ({result['status']}"
-                + (", reused)" if reused else f", {result.get('seconds', 0)} s)"))
+        what = (f"{result.submission}: {result.score}/{result.max_score} ({result.status}"
+                + (", reused)" if reused else f", {result.seconds} s)"))
         if self.tty:
             width = 30
             filled = int(width * self.done / max(1, self.total))

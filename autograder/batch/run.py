@@ -25,23 +25,30 @@ from typing import Any, Callable
 
 from autograder import __version__
 from autograder.config import LatePolicy
-from autograder.reports.feedback import feedback_html
-from autograder.engine.grade import Assignment, grade_submission
-from autograder.reports.gradebook import gradebook_csv, write_atomic, write_result
 from autograder.batch.submissions import Found, Submission, find_submissions
-from autograder.reports.summary import class_summary, summary_html
+from autograder.engine.assignment import Assignment
+from autograder.engine.grade import grade_submission
+from autograder.engine.options import GradeOptions
+from autograder.engine.result import Result
+from autograder.reports.feedback import feedback_html
+from autograder.reports.files import write_atomic
+from autograder.reports.marks import Marks
+from autograder.reports.gradebook import result_path, write_result
+from autograder.reports.rebuild import graded_class, write_index, write_reports
 
 
 @dataclass
 class Batch:
     """What a batch produced: every result (sorted by id) and what was left out of grading."""
 
-    results: list[dict[str, Any]]
+    results: list[Result]
     found: Found
     reused: int = 0
     graded: int = 0
     interrupted: bool = False
     summary: dict[str, Any] = field(default_factory=dict)
+    marks: dict[str, Marks] = field(default_factory=dict)  # by id: written grades and late penalty included
+    warnings: list[str] = field(default_factory=list)
 
 
 def default_jobs() -> int:
@@ -64,38 +71,47 @@ def bundle_digest(assignment: Assignment) -> str:
     return digest.hexdigest()
 
 
-def result_key(path: Path, bundle: str, options: dict[str, Any]) -> str:
+def result_key(path: Path, bundle: str, assignment: str, options: GradeOptions) -> str:
     """What a stored result was graded from: the same key means the same grade."""
     content = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
-    text = json.dumps({"submission": content, "grader": __version__, "bundle": bundle, **options},
-                      sort_keys=True)
+    text = json.dumps({"submission": content, "grader": __version__, "bundle": bundle, "assignment": assignment,
+                       **options.key()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _stored(out_dir: Path, submission_id: str, key: str) -> dict[str, Any] | None:
+def _stored(out_dir: Path, submission_id: str, key: str) -> Result | None:
     try:
-        result = json.loads((out_dir / "results" / f"{submission_id}.json").read_text(encoding="utf-8"))
+        result = Result.from_json(result_path(out_dir, submission_id).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return result if isinstance(result, dict) and result.get("key") == key else None
+    return result if result.key == key else None
 
 
-def grade_task(task: dict[str, Any]) -> dict[str, Any]:
+@dataclass
+class Task:
+    """One submission to grade, as a pool thread or a Dask worker receives it."""
+
+    assignment: Assignment
+    path: Path
+    id: str
+    key: str
+    options: GradeOptions
+    preload: list[str]
+    fork: bool = True
+
+
+def grade_task(task: Task) -> Result:
     """Grade one submission (runs in a pool thread or on a Dask worker); returns its result."""
     from autograder.student_process import fork_server
     from autograder.student_process.session import base_env
 
-    assignment: Assignment = task["assignment"]
-    server = (fork_server.shared(base_env(assignment.config.threads), task.get("preload"))
-                if task.get("fork", True) else None)
-    result = grade_submission(Path(task["path"]), assignment, profile=task["profile"], seed=task["seed"],
-                              timeout=task["timeout"], submission_id=task["id"], memory_mb=task["memory_mb"],
-                              hidden_paths=[Path(p) for p in task["hidden"]], server=server)
-    result["key"] = task["key"]
+    server = fork_server.shared(base_env(task.assignment.config.threads), task.preload) if task.fork else None
+    result = grade_submission(task.path, task.assignment, task.options, submission_id=task.id, fork_server=server)
+    result.key = task.key
     return result
 
 
-def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, **options: Any) -> list[dict[str, Any]]:
+def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, **options: Any) -> list[Result]:
     """Grade every submission found under ``paths``; :func:`run_batch` with its results only."""
     return run_batch(paths, assignment, out_dir, **options).results
 
@@ -103,7 +119,7 @@ def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, **optio
 def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs: int | None = None,
               profile: str = "cpu", timeout: float | None = None, seed: int | None = None,
               memory_mb: int | None = None, executor: Executor | None = None, resume: bool = True,
-              progress: Callable[[dict[str, Any], bool], None] | None = None,
+              progress: Callable[[Result, bool], None] | None = None,
               stop: threading.Event | None = None) -> Batch:
     """Grade the submissions found under ``paths`` and write, under ``out_dir``:
     ``results/<id>.json``, ``feedback/<id>.html``, ``gradebook.csv``, ``summary.json`` and
@@ -115,16 +131,15 @@ def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs:
     """
     found = find_submissions(list(paths), assignment.name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    seed = assignment.config.seed if seed is None else seed
-    options = {"assignment": assignment.name, "profile": profile, "seed": seed, "timeout": timeout,
-               "memory_mb": memory_mb}
-    bundle = bundle_digest(assignment)
     # no submission may read another's notebook or the grades written so far
-    hidden = [str(out_dir.resolve()), *dict.fromkeys(str(s.path.resolve().parent) for s in found.submissions)]
+    hidden = (out_dir.resolve(), *dict.fromkeys(s.path.resolve().parent for s in found.submissions))
+    options = GradeOptions(profile=profile, seed=assignment.config.seed if seed is None else seed,
+                           timeout=timeout, memory_mb=memory_mb, hidden_paths=hidden)
+    bundle = bundle_digest(assignment)
     batch = Batch(results=[], found=found)
     todo: list[tuple[Submission, str]] = []
     for submission in found.submissions:
-        key = result_key(submission.path, bundle, options)
+        key = result_key(submission.path, bundle, assignment.name, options)
         stored = _stored(out_dir, submission.id, key) if resume else None
         if stored is not None:
             batch.results.append(stored)
@@ -149,9 +164,7 @@ def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs:
     futures: dict[Future, Submission] = {}
     try:
         for submission, key in todo:
-            task = {"assignment": assignment, "path": str(submission.path), "id": submission.id, "key": key,
-                    "profile": profile, "seed": seed, "timeout": timeout, "memory_mb": memory_mb,
-                    "hidden": hidden, "preload": preload}
+            task = Task(assignment, submission.path, submission.id, key, options, preload)
             futures[pool.submit(grade_task, task)] = submission
         for future in as_completed(futures):
             if stop is not None and stop.is_set():
@@ -173,12 +186,14 @@ def run_batch(paths: list[Path], assignment: Assignment, out_dir: Path, *, jobs:
             session.kill_all()  # the submissions still running: their results are not kept
         if own_pool:
             pool.shutdown(wait=True, cancel_futures=True)
-    batch.results.sort(key=lambda r: r["submission"])
+    batch.results.sort(key=lambda r: r.submission)
     if not batch.interrupted:
-        write_atomic(out_dir / "gradebook.csv", gradebook_csv(batch.results))
-        batch.summary = class_summary(batch.results, skipped=found.skipped, duplicates=found.duplicates)
-        write_atomic(out_dir / "summary.json", json.dumps(batch.summary, indent=1, sort_keys=True) + "\n")
-        write_atomic(out_dir / "summary.html", summary_html(batch.summary))
+        # gradebook, feedback and summary with the TAs' written-question grades and the late policy;
+        # a manual.csv or extensions.csv a TA must fix raises here, after every result is stored
+        write_index(out_dir, found)
+        graded = graded_class(out_dir, assignment, batch.results, found)
+        batch.marks, batch.warnings = graded.marks, graded.warnings
+        batch.summary = write_reports(graded)
     return batch
 
 
@@ -194,5 +209,5 @@ def _warm_grader() -> None:
         importlib.import_module(f"autograder.checks.{module.name}")
 
 
-def _write_feedback(out_dir: Path, result: dict[str, Any]) -> None:
-    write_atomic(out_dir / "feedback" / f"{result['submission']}.html", feedback_html(result))
+def _write_feedback(out_dir: Path, result: Result) -> None:
+    write_atomic(out_dir / "feedback" / f"{result.submission}.html", feedback_html(result))

@@ -17,8 +17,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from autograder import probes as probe_library
-from autograder.protocol import roundtrip
+from autograder import protocol
 
 
 class CheckFailed(AssertionError):
@@ -32,14 +31,14 @@ class Ref:
     name: str
 
     def wire(self) -> dict:
-        return {"__ref__": self.name}
+        return protocol.ref(self.name)
 
 
 @dataclass
 class GradingContext:
     """What the engine tells the checks about the current grading run."""
 
-    session: Any = None  # autograder.student_process.session.StudentSession, or None when running locally
+    session: Any = None  # the grader's StudentSession, or None in the student's own kernel
     seed: int = 0
     test_name: str = ""
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -134,14 +133,14 @@ def _has_ref(value: Any) -> bool:
 
 
 def _explain(kind: str, reply: dict, subject: str) -> str:
-    if kind == "missing":
+    if kind == protocol.MISSING:
         return (f"{subject} is not defined in your notebook: check its name and that the cell "
                 "defining it runs without errors")
-    if kind == "wrong_type":
+    if kind == protocol.WRONG_TYPE:
         return f"{subject}: wrong type: {reply.get('message')}"
-    if kind == "timeout":
+    if kind == protocol.TIMEOUT:
         return f"{subject}: {reply.get('message')}"
-    if kind == "tampered":
+    if kind == protocol.TAMPERED:
         return f"{subject} was not checked: {reply.get('message')}"
     where = ""
     frames = reply.get("frames") or []
@@ -159,8 +158,6 @@ def observe(probe: str, *args: Any, subject: str | None = None, seed_tag: str = 
     Raises CheckFailed, with a message for the student, when the object is missing, of the wrong
     type, too slow, or raises.
     """
-    from autograder.student_process.session import ProbeFailed
-
     subject = subject or next((label(a) for a in args if isinstance(a, Ref)), "your code")
     ctx = current()
     seed = seed_for(seed_tag)
@@ -170,14 +167,24 @@ def observe(probe: str, *args: Any, subject: str | None = None, seed_tag: str = 
         try:
             return ctx.session.probe(probe, *_wire(list(args)), seed=seed,
                                      timeout=timeout or ctx.probe_timeout, **_wire(kwargs))
-        except ProbeFailed as exc:
+        except protocol.ProbeFailed as exc:
             raise CheckFailed(_explain(exc.kind, exc.reply, subject)) from None
-    from autograder.student_process.runner import seed_everything
+    return _observe_locally(probe, args, kwargs, seed, subject)
 
-    seed_everything(seed)
+
+def _observe_locally(probe: str, args: Any, kwargs: dict, seed: int, subject: str) -> Any:
+    """In the student's own kernel (``grader.check``) the probe runs right here, on the real objects.
+
+    This is the one place the check library reaches the probes: in the student's kernel there is no
+    second process. The grader's path above only ever talks to the student process through the
+    protocol; ``tests/unit/test_architecture.py`` holds both rules.
+    """
+    from autograder import probes
+
+    probes.seed_everything(seed)
     try:
-        return roundtrip(probe_library.PROBES[probe](*args, **kwargs))
-    except probe_library.WrongType as exc:
+        return protocol.roundtrip(probes.PROBES[probe](*args, **kwargs))
+    except probes.WrongType as exc:
         raise CheckFailed(f"{subject}: wrong type: {exc}") from None
     except CheckFailed:
         raise

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import attach_figure, fail, label, observe, record, rng, seed_for, threshold
+from autograder.checks.reference import layer_shapes, layer_values, mlp_formula, mlp_spec, random_mlp
 
 FRESH_SIZES = {"circles": 1000, "blobs": 2000, "radial": 10000}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -40,47 +41,6 @@ def fresh_classification_data(dataset: str, *, tag: str = "fresh", **options: An
         raise ValueError(f"unknown dataset {dataset!r}")
     return X.numpy(), y.numpy()
 
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for any z
-
-
-ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh, "identity": lambda z: z,
-               "sigmoid": _sigmoid}
-
-
-def mlp_formula(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str,
-                output: str | None) -> np.ndarray:
-    """What an MLP computes, in float64: activation between layers, optional sigmoid at the end."""
-    h = X.astype(np.float64)
-    for i, (W, b) in enumerate(layers):
-        h = h @ W.astype(np.float64).T + b.astype(np.float64)
-        if i < len(layers) - 1:
-            h = ACTIVATIONS[activation](h)
-    return _sigmoid(h) if output == "sigmoid" else h
-
-
-def random_mlp(sizes: list[int], tag: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Grader-chosen float32 weights (out, in) and biases (out,), scaled so outputs stay moderate."""
-    generator = rng(tag)
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        W = generator.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in)).astype(np.float32)
-        b = generator.normal(0.0, 0.3, size=(fan_out,)).astype(np.float32)
-        layers.append((W, b))
-    return layers
-
-
-
-def layer_values(layers: list[tuple[np.ndarray, np.ndarray]], params: list[tuple[str, tuple]]) -> dict:
-    """Map each grader weight and bias onto the student's parameter of the same shape, by name."""
-    values, unused = {}, list(params)
-    for W, b in layers:
-        for array in (W, b):
-            name, _ = next(item for item in unused if item[1] == array.shape)
-            unused.remove((name, array.shape))
-            values[name] = array
-    return values
 
 def _flat(layers: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     return [p for layer in layers for p in layer]
@@ -177,7 +137,7 @@ def check_binary_accuracy_function(fn: Any, *, num_features: int = 2) -> None:
         y = predicted.copy()
         wrong = generator.choice(n, size=n - right, replace=False)
         y[wrong] = 1 - y[wrong]
-        value = observe("call_with_model", fn, {"sizes": sizes, "output": "sigmoid"}, _flat(layers), X, y,
+        value = observe("call_with_model", fn, mlp_spec(sizes, output="sigmoid"), _flat(layers), X, y,
                         kinds=["float32", "int64"])
         found = _single_number(value, f"{label(fn)}(model, X, y)")
         expected = right / n
@@ -224,7 +184,7 @@ def check_predict_labels(fn: Any, *, num_features: int = 2, classes: int = 5, nu
     top2 = np.sort(scores, axis=1)[:, -2:]
     X = X[top2[:, 1] - top2[:, 0] > 1e-3]
     expected = mlp_formula(layers, X, "relu", None).argmax(axis=1)
-    value = observe("call_with_model", fn, {"sizes": sizes, "activation": "relu"}, _flat(layers), X)
+    value = observe("call_with_model", fn, mlp_spec(sizes, "relu"), _flat(layers), X)
     found = np.asarray(value) if value is not None else None
     if found is None or found.dtype.kind not in "biuf":
         fail(f"{label(fn)}(model, X) should return a tensor of class labels, found "
@@ -258,10 +218,6 @@ def check_returns_logits(model: Any, *, num_features: int = 2, classes: int = 5,
              "second softmax flattens its gradients")
 
 
-def _layer_shapes(sizes: list[int]) -> list[tuple[tuple[int, int], tuple[int]]]:
-    return [((fan_out, fan_in), (fan_out,)) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
-
-
 def check_mlp_function(model: Any, *, sizes: list[int], activation: str = "relu", output: str | None = "sigmoid",
                        args: list | tuple = (), tolerance: float = 1e-5) -> None:
     """``model(*args)`` is exactly the MLP ``sizes`` (nn.Linear layers) with ``activation`` between layers.
@@ -271,7 +227,7 @@ def check_mlp_function(model: Any, *, sizes: list[int], activation: str = "relu"
     """
     arch = observe("architecture", model, args=list(args))
     params = [(p["name"], tuple(p["shape"])) for p in arch["parameters"] if p["trainable"]]
-    expected_shapes = [s for layer in _layer_shapes(sizes) for s in layer]
+    expected_shapes = [s for layer in layer_shapes(sizes) for s in layer]
     expected_count = sum(int(np.prod(s)) for s in expected_shapes)
     found_count = sum(int(np.prod(s)) for _, s in params)
     if sorted(s for _, s in params) != sorted(expected_shapes):
@@ -319,7 +275,7 @@ def check_predict_grid(fn: Any, *, classes: int = 2, compare_labels: bool = True
     output = "sigmoid" if classes == 2 else None
     layers = random_mlp(sizes, f"grid-model-{classes}")
     xx, yy = _grid()
-    value = observe("call_with_model", fn, {"sizes": sizes, "activation": "relu", "output": output},
+    value = observe("call_with_model", fn, mlp_spec(sizes, "relu", output=output),
                     _flat(layers), xx, yy, kinds=["numpy", "numpy"])
     found = None if value is None or isinstance(value, (dict, str)) else np.asarray(value)
     kind = "binary (one sigmoid output)" if classes == 2 else f"{classes}-class (logits)"

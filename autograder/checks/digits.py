@@ -26,40 +26,17 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import CheckFailed, budget, current, fail, label, observe, record, rng, seed_for
-from autograder.checks.classification import layer_values
-from autograder.probes import digit_file, read_idx
+from autograder.checks.reference import layer_shapes, layer_values, linear_widths, mlp_formula, mlp_spec, random_mlp
+from student_lib.datasets import idx_file, read_idx
 
-MLP_SPEC = {"kind": "mlp", "sizes": [784, 64, 64, 64, 10], "activation": "tanh"}
-EVAL_SPEC = {"kind": "mlp", "sizes": [784, 32, 10], "activation": "tanh", "dropout": 0.5}
+MLP_SPEC = mlp_spec([784, 64, 64, 64, 10], "tanh", flatten=True)
+EVAL_SPEC = mlp_spec([784, 32, 10], "tanh", dropout=0.5, flatten=True)
+LINEAR_SPEC = mlp_spec([784, 10], flatten=True)
 DEVICE_HINT = ("; the grader runs your code on the device it passes in: move tensors with "
                "`.to(device)` using the `device` argument, never a hard-coded \"cuda\"")
 
 
 # --- grader-side formulas ------------------------------------------------------------------------
-
-def random_mlp(sizes: list[int], tag: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Grader-chosen float32 weights (out, in) and biases (out,), scaled so outputs stay moderate."""
-    generator = rng(tag)
-    return [(generator.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in)).astype(np.float32),
-             generator.normal(0.0, 0.3, size=(fan_out,)).astype(np.float32))
-            for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
-
-
-ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "identity": lambda z: z}
-
-
-def mlp_formula(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str) -> np.ndarray:
-    """The logits an MLP computes, in float64, with ``activation`` between layers."""
-    h = X.astype(np.float64)
-    for i, (W, b) in enumerate(layers):
-        h = h @ W.astype(np.float64).T + b.astype(np.float64)
-        if i < len(layers) - 1:
-            h = ACTIVATIONS[activation](h)
-    return h
-
-
-def _layer_shapes(sizes: list[int]) -> list[tuple[tuple[int, int], tuple[int]]]:
-    return [((fan_out, fan_in), (fan_out,)) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
 
 
 # --- the digits the grader holds ---------------------------------------------------------------
@@ -75,8 +52,8 @@ def digit_folder() -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=4)
 def _split(folder: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    images = read_idx(digit_file(folder, f"{split}-images-idx3-ubyte"))
-    labels = read_idx(digit_file(folder, f"{split}-labels-idx1-ubyte")).astype(np.int64)
+    images = read_idx(idx_file(folder, f"{split}-images-idx3-ubyte"))
+    labels = read_idx(idx_file(folder, f"{split}-labels-idx1-ubyte")).astype(np.int64)
     return images, labels
 
 
@@ -221,7 +198,7 @@ def check_tanh_mlp_layers(model: Any, *, sizes: list[int], args: list | tuple = 
     """
     arch = observe("architecture", model, args=list(args))
     params = [(p["name"], tuple(p["shape"])) for p in arch["parameters"] if p["trainable"]]
-    expected_shapes = [s for layer in _layer_shapes(sizes) for s in layer]
+    expected_shapes = [s for layer in layer_shapes(sizes) for s in layer]
     widths = "-".join(map(str, sizes))
     if sorted(s for _, s in params) != sorted(expected_shapes):
         fail(f"{label(model)}({', '.join(map(str, args))}): a {widths} network has weights and biases of "
@@ -271,7 +248,7 @@ def check_digit_logits(model: Any, *, args: list | tuple = ()) -> None:
 
 def _evaluation_case(n: int = 150, batch_size: int = 64) -> dict:
     """A grader model, images with clear predictions, labels with exactly ``right`` of ``n`` correct."""
-    layers = random_mlp(EVAL_SPEC["sizes"], "eval-model")
+    layers = random_mlp(linear_widths(EVAL_SPEC), "eval-model")
     generator = rng("eval-data")
     images = generator.integers(0, 256, size=(3 * n, 28, 28)).astype(np.uint8)
     scores = mlp_formula(layers, images.reshape(len(images), -1).astype(np.float32) / 255.0, "tanh")
@@ -383,7 +360,7 @@ def _epoch_case(n: int = 96, batch_size: int = 32, lr: float = 0.5) -> dict:
 
 
 def _run_epoch(fn: Any, case: dict) -> dict:
-    return _observe("train_epoch_reference", fn, [case["W"], case["b"]], case["images"], case["labels"],
+    return _observe("train_epoch_reference", fn, LINEAR_SPEC, [case["W"], case["b"]], case["images"], case["labels"],
                     batch_size=case["batch_size"], lr=case["lr"])
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import fail, label, observe, rng
+from autograder.checks.reference import linear_biases, linear_widths, stack_spec
 
 
 def check_line_formula(model: Any, *, tolerance: float = 1e-5) -> None:
@@ -35,7 +36,7 @@ def check_line_formula(model: Any, *, tolerance: float = 1e-5) -> None:
 
 def _random_stack(generator: np.random.Generator, widths: list[int], biases: list[bool]
                   ) -> tuple[dict, list[np.ndarray]]:
-    spec = {"kind": "stack", "widths": widths, "bias": biases}
+    spec = stack_spec(widths, biases)
     init: list[np.ndarray] = []
     for fan_in, fan_out, has_bias in zip(widths[:-1], widths[1:], biases):
         init.append(generator.normal(0, 1 / np.sqrt(fan_in), size=(fan_out, fan_in)).astype(np.float32))
@@ -48,7 +49,7 @@ def _compose(spec: dict, init: list[np.ndarray], X: np.ndarray) -> np.ndarray:
     """What the stack computes, in float64, done by the grader."""
     values = iter(init)
     h = X.astype(np.float64)
-    for has_bias in spec["bias"]:
+    for has_bias in linear_biases(spec):
         h = h @ next(values).astype(np.float64).T
         if has_bias:
             h = h + next(values).astype(np.float64)
@@ -56,15 +57,15 @@ def _compose(spec: dict, init: list[np.ndarray], X: np.ndarray) -> np.ndarray:
 
 
 def _describe_stack(spec: dict) -> str:
-    widths = spec["widths"]
+    widths = linear_widths(spec)
     layers = [f"Linear({a}, {b}{'' if flag else ', bias=False'})"
-              for a, b, flag in zip(widths[:-1], widths[1:], spec["bias"])]
+              for a, b, flag in zip(widths[:-1], widths[1:], linear_biases(spec))]
     return f"nn.Sequential({', '.join(layers)})"
 
 
 def _check_collapse(fn: Any, spec: dict, init: list[np.ndarray], generator: np.random.Generator,
                     *, values: bool = True) -> None:
-    widths = spec["widths"]
+    widths = linear_widths(spec)
     X = generator.normal(size=(7, widths[0])).astype(np.float32)
     seen = observe("transform_module", fn, spec, init, X)
     stack = _describe_stack(spec)

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import fail, label, observe, record, rng, threshold
+from autograder.checks.reference import dropout_mlp_spec, stack_spec
 
-LINE_SPEC = {"kind": "stack", "widths": [1, 1], "bias": [True]}
+LINE_SPEC = stack_spec([1, 1], [True])
 TRAIN, TEST = 0, 2  # positions of X_train and X_test among the loop's data arguments
 NOTEBOOK_LINE = (0.7, 0.3)  # the notebook's slope and intercept: the grader never uses them
 
@@ -156,12 +157,13 @@ def check_loop_test_without_gradients(fn: Any, *, epochs: int = 20, every: int =
 
 # --- inference -----------------------------------------------------------------------------------
 
-DROPOUT_SPEC = {"kind": "dropout_mlp", "in": 1, "hidden": 32, "out": 1, "p": 0.5}
+DROPOUT_HIDDEN = 32
+DROPOUT_SPEC = dropout_mlp_spec(1, DROPOUT_HIDDEN, 1, 0.5)
 
 
 def _dropout_init(tag: str) -> list[np.ndarray]:
     generator = rng(tag)
-    h = DROPOUT_SPEC["hidden"]
+    h = DROPOUT_HIDDEN
     return [generator.normal(0, 1, size=(h, 1)).astype(np.float32),
             generator.normal(0, 0.5, size=h).astype(np.float32),
             generator.normal(0, 1 / np.sqrt(h), size=(1, h)).astype(np.float32),

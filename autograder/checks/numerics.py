@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import fail, label, observe, rng
+from autograder.checks.reference import sigmoid
 
 
 def _number(obj: Any) -> float:
@@ -25,10 +26,6 @@ def check_number_in_range(obj: Any, low: float, high: float) -> None:
         fail(f"{label(obj)}: expected a number between {low:g} and {high:g}, found {value:.4g}")
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def check_neuron_formula(model: Any, *, num_features: int, tolerance: float = 1e-5) -> None:
     """With random parameters, ``model(d)(X)`` equals sigmoid(b + X w) for its intercept b and weights w."""
     X = rng("inputs").normal(size=(11, num_features)).astype(np.float32)
@@ -40,7 +37,7 @@ def check_neuron_formula(model: Any, *, num_features: int, tolerance: float = 1e
         shapes = ", ".join(f"{n} {tuple(v.shape)}" for n, v in params.items()) or "none"
         fail(f"{label(model)}({num_features}) should have two parameters, an intercept with 1 value "
              f"and weights with {num_features} values; found {shapes}")
-    expected = _sigmoid(intercepts[0].reshape(()) + X.astype(np.float64) @ weights[0].reshape(-1))
+    expected = sigmoid(intercepts[0].reshape(()) + X.astype(np.float64) @ weights[0].reshape(-1))
     out = np.asarray(seen["output"], dtype=np.float64)
     if out.shape != (len(X), 1):
         fail(f"{label(model)}: expected an output of shape ({len(X)}, 1), found {out.shape}")

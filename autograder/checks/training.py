@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import fail, label, observe, record, rng, seed_for
+from autograder.checks.reference import logistic_spec
 
-REFERENCE_SPEC = {"kind": "logistic", "in_features": 2}
+REFERENCE_SPEC = logistic_spec(2)
 
 
 def _gate_training_data(num_samples: int = 64) -> tuple[np.ndarray, np.ndarray]:

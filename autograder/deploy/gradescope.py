@@ -26,6 +26,7 @@ from packaging.requirements import Requirement
 
 from autograder import paths
 from autograder.authoring.build import ensure_bundle
+from autograder.engine.result import Result
 
 # What grading needs at run time (building notebooks needs otter and Jupyter; grading does not).
 GRADING_PACKAGES = ["numpy", "scikit-learn", "matplotlib", "nbformat", "ipython", "pyyaml", "click",
@@ -187,36 +188,36 @@ def find_submission(folder: Path, assignment: str) -> tuple[Path | None, str]:
                   f"{assignment}.ipynb so that the grader knows which one to grade.")
 
 
-def results_json(result: dict[str, Any], *, hidden_visibility: str, execution_time: float) -> dict[str, Any]:
-    """Gradescope's results.json for one graded submission (the result of grade_submission)."""
+def results_json(result: Result, *, hidden_visibility: str, execution_time: float) -> dict[str, Any]:
+    """Gradescope's results.json for one graded submission."""
     tests = []
-    for question in result["questions"]:
-        for test in question["tests"]:
-            kind = "hidden" if test["hidden"] else "public"
+    for question in result.questions:
+        for test in question.tests:
+            kind = "hidden" if test.hidden else "public"
             tests.append({
-                "name": f"{question['name']} {kind}: {test['name']}",
-                "score": test["score"], "max_score": test["max_score"],
-                "status": "passed" if test["passed"] else "failed",
-                "visibility": hidden_visibility if test["hidden"] else "visible",
-                "output": test["message"],
+                "name": f"{question.name} {kind}: {test.name}",
+                "score": test.score, "max_score": test.max_score,
+                "status": "passed" if test.passed else "failed",
+                "visibility": hidden_visibility if test.hidden else "visible",
+                "output": test.message,
             })
-    status = result["status"]
-    summary = (f"{result['score']} / {result['max_score']} points from the autograder. "
-               + ("Every cell ran." if status == "ok" else f"Status {status}: {result['message']}."))
+    status = result.status
+    summary = (f"{result.score} / {result.max_score} points from the autograder. "
+               + ("Every cell ran." if status == "ok" else f"Status {status}: {result.message}."))
     summary += (" Hidden tests use fresh data drawn at grading time; their results appear when "
                 "your instructor publishes the grades." if hidden_visibility != "visible" else "")
-    return {"score": result["score"], "execution_time": round(execution_time, 2), "output": summary,
+    return {"score": result.score, "execution_time": round(execution_time, 2), "output": summary,
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
 
 def failed_results(assignment: Any, message: str, execution_time: float, hidden_visibility: str) -> dict:
     """results.json worth 0 that lists every test with the reason it was not graded."""
-    result = {"score": 0, "max_score": assignment.max_score if assignment else 0, "status": "ungradable",
-              "message": message, "questions": []}
-    for test_file in assignment.tests if assignment else []:
-        result["questions"].append({"name": test_file.name, "tests": [
-            {"name": case.name, "hidden": case.hidden, "passed": False, "score": 0,
-             "max_score": case.points, "message": message} for case in test_file.cases]})
+    from autograder.engine.grade import assemble
+
+    result = Result(submission="submission", assignment=getattr(assignment, "name", ""),
+                    max_score=assignment.max_score if assignment else 0)
+    if assignment is not None:
+        assemble(result, assignment, {}, {}, "ungradable", message, time.monotonic())
     data = results_json(result, hidden_visibility=hidden_visibility, execution_time=execution_time)
     data["output"] = message
     return data
@@ -224,7 +225,8 @@ def failed_results(assignment: Any, message: str, execution_time: float, hidden_
 
 def run(assignment_name: str, root: Path) -> dict[str, Any]:
     """Grade ``root/submission`` and write ``root/results/results.json``; never raises."""
-    from autograder.engine.grade import Assignment, grade_submission
+    from autograder.engine.assignment import Assignment
+    from autograder.engine.grade import GradeOptions, grade_submission
 
     started = time.monotonic()
     results_path = root / "results" / "results.json"
@@ -242,7 +244,7 @@ def run(assignment_name: str, root: Path) -> dict[str, Any]:
         else:
             deadline = float(os.environ.get("NNCOURSE_DEADLINE", DEFAULT_DEADLINE))
             timeout = min(assignment.config.submission_timeout, deadline)
-            result = grade_submission(notebook, assignment, profile="cpu", timeout=timeout,
+            result = grade_submission(notebook, assignment, GradeOptions(profile="cpu", timeout=timeout),
                                       submission_id=notebook.stem)
             data = results_json(result, hidden_visibility=visibility,
                                 execution_time=time.monotonic() - started)

@@ -1,63 +1,182 @@
 """Grade one submission: run its cells in a student process, then run every test from outside.
 
 The verdicts are made here, in the grader's process, from the plain values the student process
-returns; hidden tests, hidden labels and scores never enter that process.
+returns; hidden tests, hidden labels and scores never enter that process. The pipeline:
+:func:`read_submission` -> :func:`open_session` -> run the cells -> :func:`run_tests` ->
+:func:`assemble` (a :class:`~autograder.engine.result.Result`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from autograder import __version__, paths
-from autograder.authoring.build import ensure_bundle
 from autograder.checks.base import CheckFailed, GradingContext, Ref, grading
-from autograder.config import GradingConfig
-from autograder.engine.notebooks import Ungradable, code_cells, notebook_from_zip, read_notebook
+from autograder.engine.assignment import Assignment
+from autograder.engine.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook, \
+    written_answers
+from autograder.engine.options import GradeOptions
+from autograder.engine.result import (CellResult, Image, QuestionResult, Result, TestResult, WrittenAnswer,
+                                      points)
 from autograder.student_process.sandbox import ResourceLimits
 from autograder.student_process.session import CellReport, Limits, SessionDead, StudentSession
-from autograder.engine.bundle import TestFile, load_test_dir
 
-STATUSES = ("ok", "error", "timeout", "kernel_died", "ungradable")
+__all__ = ["Assignment", "GradeOptions", "grade_submission"]
 
 
 @dataclass
-class Assignment:
-    """An assignment's grading bundle: tests (public and hidden) and configuration."""
+class Outcome:
+    """One test case's verdict as the engine saw it."""
 
-    name: str
-    bundle: Path
-    config: GradingConfig
-    tests: list[TestFile]
-
-    @classmethod
-    def load(cls, name: str, bundle: Path | None = None) -> "Assignment":
-        bundle = bundle or ensure_bundle(name)
-        config = GradingConfig.from_dict(json.loads((bundle / "grading.json").read_text()))
-        return cls(name, bundle, config, load_test_dir(bundle / "tests"))
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.points for t in self.tests)
-
-    def __reduce__(self) -> tuple:
-        # tests are code loaded from the bundle: another process (a Dask worker) loads them again
-        return (_reload_assignment, (self.name, str(self.bundle), self.config))
+    passed: bool
+    message: str
+    internal: bool = False  # the test itself failed (a defect in the test, not the student's fault)
+    measurements: list[dict] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
 
 
-def _reload_assignment(name: str, bundle: str, config: GradingConfig) -> Assignment:
-    return Assignment(name, Path(bundle), config, load_test_dir(Path(bundle) / "tests"))
+@dataclass
+class Submission:
+    """A readable submission: its code cells and written answers, from a private copy of the notebook."""
+
+    notebook: Path
+    cells: list[CodeCell]
+    written: list[WrittenAnswer]
 
 
-def _fmt(points: float) -> float | int:
-    return int(points) if float(points).is_integer() else round(points, 3)
+@contextmanager
+def read_submission(path: Path, assignment: Assignment) -> Iterator[Submission]:
+    """Read ``path`` (a notebook or a zip holding one); raises Ungradable with the student's reason."""
+    folder = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
+    try:
+        notebook = folder / "submission" / f"{assignment.name}.ipynb"
+        notebook.parent.mkdir()
+        try:
+            if path.suffix.lower() == ".zip":
+                notebook.write_bytes(notebook_from_zip(path, assignment.name))
+            else:
+                shutil.copyfile(path, notebook)
+        except OSError as exc:
+            raise Ungradable(f"the file cannot be read ({exc.strerror})") from None
+        nb = read_notebook(notebook)
+        written = written_answers(nb, [(q.name, q.points) for q in assignment.manual])
+        yield Submission(notebook, code_cells(nb), [WrittenAnswer(**w) for w in written])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def open_session(submission: Submission, assignment: Assignment, options: GradeOptions, source: Path,
+                 fork_server: Any = None) -> StudentSession:
+    """A student process for ``submission`` (not started), confined and limited as configured."""
+    config = assignment.config
+    device = config.profile(options.profile).device
+    env = {"NNCOURSE_DEVICE": device, **({"CUDA_VISIBLE_DEVICES": "0"} if device != "cpu" else {})}
+    root = paths.course_root()
+    hidden = [assignment.bundle, paths.solutions_dir(), paths.dist_dir(), root / "tests", root / ".git",
+              source.resolve().parent, *options.hidden_paths]
+    return StudentSession(
+        submission.notebook.parent, seed=config.seed if options.seed is None else options.seed,
+        threads=config.threads, env=env, hidden_paths=hidden, fork_server=fork_server,
+        limits=Limits(total=options.timeout or config.submission_timeout, cell=config.cell_timeout,
+                      probe=config.probe_timeout),
+        resources=ResourceLimits(memory_mb=options.memory_mb or config.memory_mb))
+
+
+def run_case(case: Any, ctx: GradingContext) -> Outcome:
+    """Run one test case with its arguments as references into the student's notebook."""
+    with grading(ctx):
+        try:
+            case.function(*[Ref(name) for name in case.arguments])
+        except CheckFailed as exc:
+            return Outcome(False, str(exc))
+        except SessionDead:
+            raise
+        except AssertionError as exc:
+            return Outcome(False, str(exc) or f"{case.name} failed")
+        except Exception as exc:  # noqa: BLE001 - a defect in the test, not the student's fault
+            return Outcome(False, f"the grader could not run this test ({type(exc).__name__}: {exc})", True)
+    return Outcome(True, "passed")
+
+
+def run_tests(session: StudentSession, assignment: Assignment, options: GradeOptions,
+              dead: SessionDead | None) -> tuple[dict[str, Outcome], SessionDead | None]:
+    """Every test case of the assignment against the running session; stops probing once it died."""
+    config = assignment.config
+    profile = config.profile(options.profile)
+    outcomes: dict[str, Outcome] = {}
+    for test_file in assignment.tests:
+        for case in test_file.cases:
+            if dead is not None:
+                outcomes[case.name] = Outcome(False, f"not graded: {dead.message}")
+                continue
+            ctx = GradingContext(session=session, seed=session.seed, test_name=case.name,
+                                 thresholds=profile.thresholds, budgets=profile.budgets,
+                                 probe_timeout=config.probe_timeout)
+            try:
+                outcome = run_case(case, ctx)
+            except SessionDead as exc:
+                dead, outcome = exc, Outcome(False, f"not graded: {exc.message}")
+            outcome.measurements, outcome.figures = ctx.measurements, ctx.figures
+            outcomes[case.name] = outcome
+    return outcomes, dead
+
+
+def grade_submission(path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
+                     submission_id: str | None = None, fork_server: Any = None) -> Result:
+    """Grade the notebook at ``path``; always returns a Result with a status and a message.
+
+    ``fork_server`` (:class:`autograder.student_process.fork_server.ForkServer`) starts the
+    student process; None starts a new interpreter.
+    """
+    options = options or GradeOptions()
+    started = time.monotonic()
+    result = Result(
+        submission=submission_id or path.stem, assignment=assignment.name, file=path.name,
+        grader_version=__version__, profile=options.profile,
+        seed=assignment.config.seed if options.seed is None else options.seed,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None,
+        max_score=points(assignment.max_score))
+    try:
+        with read_submission(path, assignment) as submission:
+            result.written = submission.written
+            session = open_session(submission, assignment, options, path, fork_server)
+            with session:
+                dead = None
+                try:
+                    session.run_notebook([{"index": c.index, "source": c.source} for c in submission.cells])
+                except SessionDead as exc:
+                    dead = exc
+                outcomes, dead = run_tests(session, assignment, options, dead)
+                result.sandbox = session.sandbox.mode
+                result.fingerprint = session.fingerprint()
+                crash_output = session.process_output() if dead is not None else ""
+    except Ungradable as exc:
+        return assemble(result, assignment, {}, {}, "ungradable", f"ungradable: {exc}", started)
+    question_of = {c.index: c.question for c in submission.cells}
+    result.cells = [_cell_result(r, question_of.get(r.index)) for r in session.cells]
+    status, message = _status(session.cells, question_of, dead)
+    if dead is not None and crash_output.strip():
+        result.process_output = crash_output[-2000:]
+    errors: dict[str | None, list[str]] = {}
+    for report in session.cells:
+        if report.error or report.timed_out:
+            question = question_of.get(report.index)
+            errors.setdefault(question, []).append(_cell_error_text(report, question))
+    return assemble(result, assignment, outcomes, errors, status, message, started)
+
+
+def _cell_result(report: CellReport, question: str | None) -> CellResult:
+    return CellResult(cell=report.index, question=question, seconds=report.seconds, error=report.error,
+                      timed_out=report.timed_out, output=report.output[-2000:],
+                      images=[Image(data=i) for i in report.images])
 
 
 def _cell_error_text(cell: CellReport, question: str | None) -> str:
@@ -68,163 +187,47 @@ def _cell_error_text(cell: CellReport, question: str | None) -> str:
     return f"{where} raised {error.get('ename')}: {error.get('evalue')}".rstrip(": ")
 
 
-def _run_case(case: Any, ctx: GradingContext) -> tuple[bool, str, bool]:
-    """Run one test case; returns (passed, message, internal_error); measurements land in ``ctx``."""
-    with grading(ctx):
-        try:
-            case.function(*[Ref(name) for name in case.arguments])
-        except CheckFailed as exc:
-            return False, str(exc), False
-        except SessionDead:
-            raise
-        except AssertionError as exc:
-            return False, str(exc) or f"{case.name} failed", False
-        except Exception as exc:  # noqa: BLE001 - a defect in the test, not the student's fault
-            return False, f"the grader could not run this test ({type(exc).__name__}: {exc})", True
-    return True, "passed", False
-
-
-def grade_submission(path: Path, assignment: Assignment, *, profile: str = "cpu",
-                     seed: int | None = None, timeout: float | None = None,
-                     submission_id: str | None = None, memory_mb: int | None = None,
-                     hidden_paths: list[Path] | None = None, fork_server: Any = None) -> dict[str, Any]:
-    """Grade the notebook at ``path``; always returns a result dict with a status and a message.
-
-    ``hidden_paths`` are hidden from the student process besides the grader's own files (a
-    batch's output folder, for example). ``fork_server`` is a fork server
-    (:class:`autograder.student_process.fork_server.ForkServer`) to start the student process from; None starts a new
-    interpreter.
-    """
-    config = assignment.config
-    prof = config.profile(profile)
-    seed = config.seed if seed is None else seed
-    started = time.monotonic()
-    result: dict[str, Any] = {
-        "submission": submission_id or path.stem, "file": path.name, "assignment": assignment.name,
-        "grader_version": __version__, "profile": profile, "seed": seed,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None,
-        "status": "ok", "message": "", "score": 0, "max_score": _fmt(assignment.max_score),
-        "questions": [], "cells": [],
-    }
-    unzipped: Path | None = None
-    try:
-        if path.suffix.lower() == ".zip":
-            unzipped = Path(tempfile.mkdtemp(prefix="nncourse-zip-")) / f"{assignment.name}.ipynb"
-            unzipped.write_bytes(notebook_from_zip(path, assignment.name))
-        cells = code_cells(read_notebook(unzipped or path))
-    except Ungradable as exc:
-        if unzipped:
-            shutil.rmtree(unzipped.parent, ignore_errors=True)
-        return _finish(result, assignment, {}, {}, "ungradable", f"ungradable: {exc}", started)
-
-    limits = Limits(total=timeout or config.submission_timeout, cell=config.cell_timeout,
-                    probe=config.probe_timeout)
-    env = {"NNCOURSE_DEVICE": prof.device}
-    if prof.device != "cpu":
-        env["CUDA_VISIBLE_DEVICES"] = "0"
-    question_of = {c.index: c.question for c in cells}
-    outcomes: dict[str, tuple[bool, str, bool]] = {}
-    measured: dict[str, list[dict]] = {}
-    figures: dict[str, list[dict]] = {}
-    dead: SessionDead | None = None
-    workdir = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
-    try:
-        (workdir / "submission").mkdir()
-        shutil.copyfile(unzipped or path, workdir / "submission" / f"{assignment.name}.ipynb")
-        root = paths.course_root()
-        session = StudentSession(workdir / "submission", seed=seed, threads=config.threads,
-                                 limits=limits, env=env,
-                                 secret_paths=[assignment.bundle, paths.solutions_dir(), paths.dist_dir(),
-                                               root / "tests", root / ".git", path.resolve().parent,
-                                               *(hidden_paths or [])],
-                                 resources=ResourceLimits(memory_mb=memory_mb or config.memory_mb),
-                                 fork_server=fork_server)
-        with session:
-            try:
-                session.run_notebook([{"index": c.index, "source": c.source} for c in cells])
-            except SessionDead as exc:
-                dead = exc
-            for test_file in assignment.tests:
-                for case in test_file.cases:
-                    if dead is not None:
-                        outcomes[case.name] = (False, f"not graded: {dead.message}", False)
-                        continue
-                    ctx = GradingContext(session=session, seed=seed, test_name=case.name,
-                                         thresholds=prof.thresholds, budgets=prof.budgets,
-                                         probe_timeout=config.probe_timeout)
-                    measured[case.name] = ctx.measurements
-                    figures[case.name] = ctx.figures
-                    try:
-                        outcomes[case.name] = _run_case(case, ctx)
-                    except SessionDead as exc:
-                        dead = exc
-                        outcomes[case.name] = (False, f"not graded: {exc.message}", False)
-            reports = session.cells
-            result["sandbox"] = session.sandbox.mode
-            result["fingerprint"] = session.fingerprint()
-            crash_output = session.process_output() if dead is not None else ""
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        if unzipped:
-            shutil.rmtree(unzipped.parent, ignore_errors=True)
-
-    result["cells"] = [{"cell": r.index, "question": question_of.get(r.index), "seconds": r.seconds,
-                        "error": r.error, "timed_out": r.timed_out, "output": r.output[-2000:],
-                        **({"images": [{"mime": "image/png", "data": i} for i in r.images]} if r.images else {})}
-                       for r in reports]
-    errors = {r.index: r for r in reports if r.error or r.timed_out}
+def _status(reports: list[CellReport], question_of: dict[int, str | None],
+            dead: SessionDead | None) -> tuple[str, str]:
+    """The submission's status and one-line message, from how its cells and process ended."""
     if dead is not None:
-        status, message = dead.status, dead.message
-        if crash_output.strip():
-            result["process_output"] = crash_output[-2000:]
-    elif any(r.timed_out for r in errors.values()):
-        first = next(r for r in errors.values() if r.timed_out)
-        status, message = "timeout", _cell_error_text(first, question_of.get(first.index))
-    elif errors:
-        first = next(iter(errors.values()))
-        status = "error"
-        message = _cell_error_text(first, question_of.get(first.index))
+        return dead.status, dead.message
+    errors = [r for r in reports if r.error or r.timed_out]
+    timed_out = [r for r in errors if r.timed_out]
+    if timed_out:
+        return "timeout", _cell_error_text(timed_out[0], question_of.get(timed_out[0].index))
+    if errors:
+        message = _cell_error_text(errors[0], question_of.get(errors[0].index))
         if len(errors) > 1:
             message += f" (and {len(errors) - 1} more cell(s) raised)"
-    else:
-        status, message = "ok", "all cells ran"
-    errors_by_question: dict[str | None, list[str]] = {}
-    for report in errors.values():
-        question = question_of.get(report.index)
-        errors_by_question.setdefault(question, []).append(_cell_error_text(report, question))
-    return _finish(result, assignment, outcomes, errors_by_question, status, message, started, measured,
-                   figures)
+        return "error", message
+    return "ok", "all cells ran"
 
 
-def _finish(result: dict, assignment: Assignment, outcomes: dict, errors_by_question: dict,
-            status: str, message: str, started: float, measured: dict | None = None,
-            figures: dict | None = None) -> dict:
-    total = 0.0
+def assemble(result: Result, assignment: Assignment, outcomes: dict[str, Outcome],
+             errors_by_question: dict[str | None, list[str]], status: str, message: str,
+             started: float) -> Result:
+    """Fill ``result`` with the points of every test (0 for one that has no outcome) and totals."""
     internal = False
+    result.questions = []
     for test_file in assignment.tests:
-        tests, score = [], 0.0
+        tests = []
         for case in test_file.cases:
-            passed, text, broken = outcomes.get(case.name, (False, message, False))
-            internal = internal or broken
-            earned = case.points if passed else 0.0
-            score += earned
-            tests.append({"name": case.name, "hidden": case.hidden, "passed": passed,
-                          "score": _fmt(earned), "max_score": _fmt(case.points), "message": text,
-                          "measurements": (measured or {}).get(case.name, [])})
-            pictures = (figures or {}).get(case.name)
-            if pictures:  # only tests that attached one (a failing boundary check) carry the key
-                tests[-1]["figures"] = [{"title": f["title"], "mime": "image/png",
-                                         "data": base64.b64encode(f["png"]).decode("ascii")}
-                                        for f in pictures]
-        failing = [t["message"] for t in tests if not t["passed"]]
+            outcome = outcomes.get(case.name) or Outcome(False, message)
+            internal = internal or outcome.internal
+            tests.append(TestResult(
+                name=case.name, hidden=case.hidden, passed=outcome.passed,
+                score=points(case.points if outcome.passed else 0.0), max_score=points(case.points),
+                message=outcome.message, measurements=outcome.measurements,
+                figures=[Image(title=f["title"], data=base64.b64encode(f["png"]).decode("ascii"))
+                         for f in outcome.figures]))
+        failing = [t.message for t in tests if not t.passed]
         cell_errors = errors_by_question.get(test_file.name, [])
         summary = "; ".join(dict.fromkeys(cell_errors + failing)) if failing or cell_errors else "all tests passed"
-        result["questions"].append({"name": test_file.name, "score": _fmt(score),
-                                    "max_score": _fmt(test_file.points), "message": summary,
-                                    "tests": tests})
-        total += score
-    result["score"] = _fmt(total)
-    result["status"] = status
-    result["message"] = message + (" [a grader test itself failed: tell your instructor]" if internal else "")
-    result["seconds"] = round(time.monotonic() - started, 2)
+        result.questions.append(QuestionResult(name=test_file.name, score=points(sum(t.score for t in tests)),
+                                               max_score=points(test_file.points), message=summary, tests=tests))
+    result.score = points(sum(q.score for q in result.questions))
+    result.status = status
+    result.message = message + (" [a grader test itself failed: tell your instructor]" if internal else "")
+    result.seconds = round(time.monotonic() - started, 2)
     return result

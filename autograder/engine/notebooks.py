@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.authoring import cells as cells_markers
+
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 _CHECK_CALL = re.compile(r"""grader\.check\(\s*["']([\w.-]+)["']\s*\)""")
 
@@ -93,16 +95,13 @@ def code_cells(nb: dict) -> list[CodeCell]:
         kind = cell.get("cell_type")
         source = _source(cell)
         if kind == "raw":
-            marker = source.strip().upper()
-            if marker.startswith("# BEGIN QUESTION"):
-                found = re.search(r"^\s*name:\s*([\w.-]+)", source, re.MULTILINE)
-                master_question = found.group(1) if found else None
-            elif marker.startswith("# END QUESTION"):
+            config, found = cells_markers.question_config(cell), cells_markers.marker(cell)
+            if config is not None:
+                master_question = str(config["name"]) if config.get("name") else None
+            elif found == "END QUESTION":
                 master_question = None
-            elif marker.startswith("# BEGIN TESTS"):
-                in_tests = True
-            elif marker.startswith("# END TESTS"):
-                in_tests = False
+            elif found in ("BEGIN TESTS", "END TESTS"):
+                in_tests = found == "BEGIN TESTS"
             continue
         if kind != "code" or in_tests:
             continue
@@ -149,3 +148,42 @@ def notebook_from_zip(path: Path, assignment: str) -> bytes:
                              f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MB limit")
         with archive.open(member) as handle:
             return handle.read(MAX_NOTEBOOK_BYTES + 1)[:MAX_NOTEBOOK_BYTES + 1]
+
+
+MAX_WRITTEN_CHARS = 20_000  # per written answer: a TA reads it, the result file stays small
+
+
+def written_answers(nb: dict, questions: list[tuple[str, float]]) -> list[dict]:
+    """The student's cells of each hand-graded question, as text (never run).
+
+    otter's student notebook wraps each manual question in ``<!-- BEGIN QUESTION -->`` ...
+    ``<!-- END QUESTION -->`` markdown comments; the k-th such block belongs to the k-th of
+    ``questions`` ((name, points) in the master's order). The cell holding the BEGIN comment is the
+    prompt; the answer is every cell after it, up to the cell holding the END comment.
+    """
+    blocks: list[list[dict]] = []
+    current: list[dict] | None = None
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict):
+            continue
+        text = cells_markers.source(cell)
+        if current is not None and cells_markers.STUDENT_END in text:
+            blocks.append(current)
+            current = None
+        if cells_markers.STUDENT_BEGIN in text:
+            current = []
+        elif current is not None and cell.get("cell_type") in ("markdown", "code"):
+            current.append({"cell_type": str(cell["cell_type"]), "source": text})
+    answers = []
+    for (name, points), block in zip(questions, blocks):
+        kept, used, truncated = [], 0, False
+        for cell in block:
+            room = MAX_WRITTEN_CHARS - used
+            if room <= 0:
+                truncated = True
+                break
+            truncated = truncated or len(cell["source"]) > room
+            kept.append({**cell, "source": cell["source"][:room]})
+            used += len(kept[-1]["source"])
+        answers.append({"question": name, "max_score": points, "cells": kept, "truncated": truncated})
+    return answers

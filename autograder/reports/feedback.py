@@ -1,4 +1,4 @@
-"""One student's feedback page: an HTML rendering of a grading result (``grade_submission``'s dict).
+"""One student's feedback page: an HTML rendering of a grading :class:`~autograder.engine.result.Result`.
 
 Everything in a result can come from the student (messages quote their values, outputs and
 images are theirs), so every text is escaped, images are embedded only when they really are PNGs,
@@ -11,7 +11,12 @@ import base64
 import binascii
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from autograder.engine.result import CellResult, Image, Result, TestResult
+
+if TYPE_CHECKING:
+    from autograder.reports.marks import Marks
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_IMAGE_BYTES = 2 * 1024 * 1024  # a larger "plot" is left out rather than bloating the page
@@ -65,11 +70,11 @@ def strip_ansi(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def png_data_uri(image: Any) -> str | None:
-    """A ``data:`` URI for ``{"mime": "image/png", "data": base64}``; None unless it really is a PNG."""
-    if not isinstance(image, dict) or image.get("mime") != "image/png":
+def png_data_uri(image: Image) -> str | None:
+    """A ``data:`` URI for an image; None unless it really is a PNG."""
+    if image.mime != "image/png":
         return None
-    data = image.get("data")
+    data = image.data
     if not isinstance(data, str) or len(data) > MAX_IMAGE_BYTES * 4 // 3 + 4:
         return None
     try:
@@ -89,15 +94,15 @@ def html_page(title: str, body: str) -> str:
             f"<title>{esc(title)}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
 
 
-def _images(images: Any, caption: str) -> str:
+def _images(images: list[Image], caption: str) -> str:
     """``<figure>``s for the PNGs among ``images``, and a note on how many were left out."""
     shown, refused = [], 0
-    for image in images if isinstance(images, list) else []:
+    for image in images:
         uri = png_data_uri(image)
         if uri is None:
             refused += 1
             continue
-        title = image.get("title") or caption
+        title = image.title or caption
         shown.append(f'<figure><img src="{uri}" alt="{esc(title)}"><figcaption>{esc(title)}'
                      f"</figcaption></figure>\n")
     if refused:
@@ -106,72 +111,74 @@ def _images(images: Any, caption: str) -> str:
     return "".join(shown)
 
 
-def _tests_table(tests: list[dict]) -> str:
+def _tests_table(tests: list[TestResult]) -> str:
     rows = []
     for test in tests:
-        passed = bool(test.get("passed"))
-        rows.append(f"<tr><td>{esc(test.get('name'))}</td>"
-                    f"<td>{'hidden' if test.get('hidden') else 'public'}</td>"
-                    f'<td class="{"pass" if passed else "fail"}">{"passed" if passed else "failed"}</td>'
-                    f'<td class="num">{num(test.get("score"))} / {num(test.get("max_score"))}</td>'
-                    f"<td>{esc(test.get('message'))}</td></tr>\n")
-    figures = "".join(_images(t.get("figures"), f"{t.get('name')}") for t in tests)
+        rows.append(f"<tr><td>{esc(test.name)}</td>"
+                    f"<td>{'hidden' if test.hidden else 'public'}</td>"
+                    f'<td class="{"pass" if test.passed else "fail"}">{"passed" if test.passed else "failed"}</td>'
+                    f'<td class="num">{num(test.score)} / {num(test.max_score)}</td>'
+                    f"<td>{esc(test.message)}</td></tr>\n")
+    figures = "".join(_images(t.figures, t.name) for t in tests)
     return ("<table>\n<tr><th>test</th><th>kind</th><th>result</th><th>points</th><th>message</th></tr>\n"
             + "".join(rows) + "</table>\n" + figures)
 
 
-def _cell(cell: dict) -> str:
+def _cell(cell: CellResult) -> str:
     """A cell that raised or timed out: its error, where it happened, and the tail of its output."""
-    error = cell.get("error") if isinstance(cell.get("error"), dict) else {}
-    if cell.get("timed_out"):
+    error = cell.error if isinstance(cell.error, dict) else {}
+    if cell.timed_out:
         head = "ran past its time limit and was stopped"
     else:
         head = f"raised <strong>{esc(error.get('ename'))}</strong>: {esc(error.get('evalue'))}"
-    parts = [f'<div class="cell">\n<p>Cell {esc(cell.get("cell"))} {head}</p>\n']
+    parts = [f'<div class="cell">\n<p>Cell {esc(cell.cell)} {head}</p>\n']
     frames = [f for f in error.get("frames") or [] if isinstance(f, dict)]
     if frames:
         parts.append("<p>Where (outermost call first):</p>\n<ul>\n")
         parts.extend(f"<li>cell {esc(f.get('cell'))}, line {esc(f.get('line'))}: "
                      f"<code>{esc(f.get('code'))}</code></li>\n" for f in frames)
         parts.append("</ul>\n")
-    output = strip_ansi(str(cell.get("output") or "")).strip("\n")
+    output = strip_ansi(str(cell.output or "")).strip("\n")
     if output:
         parts.append(f"<p>End of the cell's output:</p>\n<pre>{esc(output)}</pre>\n")
     parts.append("</div>\n")
     return "".join(parts)
 
 
-def _cells_section(cells: list[dict]) -> str:
-    failed = "".join(_cell(c) for c in cells if c.get("error") or c.get("timed_out"))
-    images = "".join(_images(c.get("images"), f"your plot from cell {c.get('cell')}") for c in cells)
+def _cells_section(cells: list[CellResult]) -> str:
+    failed = "".join(_cell(c) for c in cells if c.error or c.timed_out)
+    images = "".join(_images(c.images, f"your plot from cell {c.cell}") for c in cells)
     return (f"<h3>Cells with errors</h3>\n{failed}" if failed else "") + \
         (f"<h3>Your plots</h3>\n{images}" if images else "")
 
 
-def feedback_html(result: dict[str, Any]) -> str:
-    """The feedback page for one graded submission (deterministic: no clock, no randomness)."""
-    submission, assignment = result.get("submission"), result.get("assignment")
-    status = result.get("status")
-    body = [f"<h1>{esc(assignment)}: feedback for {esc(submission)}</h1>\n",
-            f'<div class="box">\n<p><strong>Score: {num(result.get("score"))} / '
-            f'{num(result.get("max_score"))}</strong></p>\n'
-            f"<p>Status: <strong>{esc(status)}</strong>. {esc(STATUS_TEXT.get(status, ''))}</p>\n"
-            f"<p>{esc(result.get('message'))}</p>\n</div>\n"]
-    cells = [c for c in result.get("cells") or [] if isinstance(c, dict)]
-    questions = [q for q in result.get("questions") or [] if isinstance(q, dict)]
-    names = {q.get("name") for q in questions}
-    for question in questions:
-        body.append(f"<h2>{esc(question.get('name'))}: {num(question.get('score'))} / "
-                    f"{num(question.get('max_score'))} points</h2>\n"
-                    f"<p>{esc(question.get('message'))}</p>\n")
-        body.append(_tests_table([t for t in question.get("tests") or [] if isinstance(t, dict)]))
-        body.append(_cells_section([c for c in cells if c.get("question") == question.get("name")]))
-    other = _cells_section([c for c in cells if c.get("question") not in names])
+def feedback_html(result: Result, marks: "Marks | None" = None) -> str:
+    """The feedback page for one graded submission (deterministic: no clock, no randomness).
+
+    ``marks`` adds the written questions' points and comments, the late penalty and the final score.
+    """
+    from autograder.reports.marks_html import late_html, score_box_html, written_html
+
+    score = (score_box_html(marks) if marks is not None else
+             f'<p><strong>Score: {num(result.score)} / {num(result.max_score)}</strong></p>\n')
+    body = [f"<h1>{esc(result.assignment)}: feedback for {esc(result.submission)}</h1>\n",
+            f'<div class="box">\n{score}'
+            f"<p>Status: <strong>{esc(result.status)}</strong>. {esc(STATUS_TEXT.get(result.status, ''))}</p>\n"
+            f"<p>{esc(result.message)}</p>\n</div>\n"]
+    names = {q.name for q in result.questions}
+    for question in result.questions:
+        body.append(f"<h2>{esc(question.name)}: {num(question.score)} / {num(question.max_score)} points</h2>\n"
+                    f"<p>{esc(question.message)}</p>\n")
+        body.append(_tests_table(question.tests))
+        body.append(_cells_section([c for c in result.cells if c.question == question.name]))
+    if marks is not None:
+        body.append(written_html(marks) + late_html(marks))
+    other = _cells_section([c for c in result.cells if c.question not in names])
     if other:
         body.append(f"<h2>Other cells</h2>\n{other}")
-    crash = strip_ansi(str(result.get("process_output") or "")).strip("\n")
+    crash = strip_ansi(result.process_output or "").strip("\n")
     if crash:
         body.append(f"<h2>Output when your notebook's process stopped</h2>\n<pre>{esc(crash)}</pre>\n")
     body.append('<p class="note">Public tests check only the format of an answer (0 points); '
                 "hidden tests give the points.</p>\n")
-    return html_page(f"{assignment}: {submission}", "".join(body))
+    return html_page(f"{result.assignment}: {result.submission}", "".join(body))

@@ -97,8 +97,9 @@ def graded_class(out_dir: Path, assignment: Assignment, results: list[Result] | 
     return GradedClass(out_dir, assignment, results, found, marks, warnings + more)
 
 
-def write_reports(graded: GradedClass, *, only: list[str] | None = None) -> None:
-    """Write gradebook.csv, summary.json/.html and the feedback pages (all, or those of ``only``)."""
+def write_reports(graded: GradedClass, *, only: list[str] | None = None) -> dict:
+    """Write gradebook.csv, summary.json/.html and the feedback pages (all, or those of ``only``);
+    returns the summary."""
     out_dir = graded.out_dir
     for result in graded.results:
         if only is None or result.submission in only:
@@ -109,3 +110,4 @@ def write_reports(graded: GradedClass, *, only: list[str] | None = None) -> None
                             marks=graded.marks)
     write_atomic(out_dir / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     write_atomic(out_dir / "summary.html", summary_html(summary))
+    return summary

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import re
 import signal
 import sys
@@ -17,6 +16,9 @@ import time
 import traceback
 import types
 from typing import Any
+
+from autograder import protocol
+from autograder.student_process.tamper import guarded_objects, identities
 
 OUTPUT_CAP = 20_000  # characters of output kept per cell (head and tail)
 _CELL_FILE = re.compile(r"<ipython-input-(\d+)-")
@@ -91,15 +93,6 @@ def cell_figures(limit: int = 4, max_bytes: int = 400_000) -> list[str]:
     return images
 
 
-def seed_everything(seed: int) -> None:
-    import numpy as np
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
 def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
     """Exception name, message and the student's own lines from its traceback."""
     frames = []
@@ -114,46 +107,6 @@ def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
     return {"ename": type(exc).__name__, "evalue": message, "frames": frames[-5:]}
 
 
-_id, _getattr = id, getattr  # taken before any student code runs
-
-
-def guarded_objects() -> list[tuple[str, Any, str]]:
-    """(label, owner, attribute) of what probes rely on: a notebook must not replace them."""
-    import builtins
-
-    import numpy as np
-    import torch
-
-    from autograder import probes, protocol
-
-    found = [(f"autograder.probes.{n}", probes, n) for n, v in sorted(vars(probes).items())
-             if callable(v) and not n.startswith("__")]
-    found += [(f"autograder.protocol.{n}", protocol, n) for n in ("encode", "Channel")]
-    found += [(f"torch.nn.Module.{n}", torch.nn.Module, n) for n in (
-        "__call__", "_call_impl", "parameters", "named_parameters", "modules", "named_modules",
-        "children", "train", "eval", "to", "state_dict", "load_state_dict")]
-    found += [(f"torch.Tensor.{n}", torch.Tensor, n) for n in ("detach", "cpu", "numpy", "to", "copy_", "item")]
-    found += [(f"torch.{n}", torch, n) for n in ("no_grad", "inference_mode", "as_tensor", "tensor", "from_numpy",
-                                                 "randn", "allclose")]
-    # torch.manual_seed itself is rewrapped by torch._dynamo when torchvision is imported (load_mnist
-    # does that), so the function it wraps is the one guarded
-    found += [("torch.random.manual_seed", torch.random, "manual_seed")]
-    found += [(f"numpy.{n}", np, n) for n in ("asarray", "array", "float32", "float64", "ndarray")]
-    found += [(f"builtins.{n}", builtins, n) for n in ("isinstance", "type", "len", "float", "int", "list",
-                                                      "dict", "tuple", "getattr", "callable", "str", "bool")]
-    return found
-
-
-def fingerprint(objects: list[tuple[str, Any, str]]) -> dict[str, tuple[int, int]]:
-    """Identity of each guarded object and of its code, to notice replacement or code swapping."""
-    marks = {}
-    for label, owner, name in objects:
-        value = _getattr(owner, name, None)
-        code = _getattr(value, "__code__", None)
-        marks[label] = (_id(value), _id(code))
-    return marks
-
-
 class Runner:
     def __init__(self, channel: Any) -> None:
         from IPython.core.interactiveshell import InteractiveShell
@@ -166,7 +119,7 @@ class Runner:
         self.seed = 0
         self.probes = dict(probes.PROBES)  # the grader's probes, fixed before student code runs
         self.guarded = guarded_objects()
-        self.marks = fingerprint(self.guarded)
+        self.marks = identities(self.guarded)
         self.tampered: list[str] = []
         self.images: list[str] = []
         self._capture_displayed_figures()
@@ -202,14 +155,14 @@ class Runner:
 
     def check_integrity(self) -> list[str]:
         """What the notebook replaced among the guarded objects (sticky once seen)."""
-        now = fingerprint(self.guarded)
+        now = identities(self.guarded)
         self.tampered = sorted(set(self.tampered) | {k for k, v in self.marks.items() if now.get(k) != v})
         return self.tampered
 
     def run_cells(self, cells: list[dict]) -> None:
         for cell in cells:
             index = cell["index"]
-            self.channel.send({"event": "start", "cell": index})
+            self.channel.send(protocol.CellStarted(index).wire())
             writer = CappedWriter()
             self.images = []
             self.cell_of_count[self.shell.execution_count] = index
@@ -222,53 +175,53 @@ class Runner:
                 sys.stdout, sys.stderr = real_stdout, real_stderr
             error = result.error_before_exec or result.error_in_exec
             seconds = round(time.perf_counter() - started, 3)
-            self.channel.send({
-                "event": "done", "cell": index, "seconds": seconds,
-                "error": None if error is None else describe_error(error, self.cell_of_count),
-                "output": _ADDRESS.sub(" at 0x...", writer.getvalue()),
-                "images": (self.images + cell_figures())[:4],
-            })
+            self.channel.send(protocol.CellDone(
+                cell=index, seconds=seconds,
+                error=None if error is None else describe_error(error, self.cell_of_count),
+                output=_ADDRESS.sub(" at 0x...", writer.getvalue()),
+                images=(self.images + cell_figures())[:4]).wire())
 
-    def answer(self, request: dict) -> dict:
+    def answer(self, request: protocol.ProbeRequest) -> protocol.ProbeReply:
         from autograder import probes
 
-        reply = {"id": request["id"], "nonce": request["nonce"]}
+        def failed(kind: str, message: str | None = None, **details: Any) -> protocol.ProbeReply:
+            return protocol.ProbeReply(request.id, request.nonce, False, kind=kind, message=message, **details)
+
         if self.check_integrity():
             names = ", ".join(self.tampered[:3]) + (" ..." if len(self.tampered) > 3 else "")
-            return {**reply, "ok": False, "kind": "tampered",
-                    "message": f"your notebook replaced parts of torch, numpy or the grader ({names}), "
-                               "so the grader cannot trust what it observes; remove that code"}
-        fn = self.probes.get(request["probe"])
+            return failed(protocol.TAMPERED, f"your notebook replaced parts of torch, numpy or the grader "
+                                             f"({names}), so the grader cannot trust what it observes; "
+                                             "remove that code")
+        fn = self.probes.get(request.probe)
         if fn is None:
-            return {**reply, "ok": False, "kind": "internal", "message": f"unknown probe {request['probe']}"}
+            return failed(protocol.INTERNAL, f"unknown probe {request.probe}")
         try:
-            args = [self.resolve(a) for a in request.get("args", [])]
-            kwargs = {k: self.resolve(v) for k, v in request.get("kwargs", {}).items()}
+            args = [self.resolve(a) for a in request.args]
+            kwargs = {k: self.resolve(v) for k, v in request.kwargs.items()}
         except NameError as exc:
-            return {**reply, "ok": False, "kind": "missing", "message": str(exc)}
-        seed_everything(request.get("seed", self.seed))
+            return failed(protocol.MISSING, str(exc))
+        probes.seed_everything(request.seed)
         sink = CappedWriter(2000)
         real_stdout, real_stderr = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = sink
         started = time.perf_counter()
         try:
             value = fn(*args, **kwargs)
-            from autograder.protocol import encode
-
-            encode(value)  # fail here, as the student's problem, if it cannot cross
-            return {**reply, "ok": True, "value": value, "seconds": round(time.perf_counter() - started, 3)}
+            protocol.encode(value)  # fail here, as the student's problem, if it cannot cross
+            return protocol.ProbeReply(request.id, request.nonce, True, value=value,
+                                       seconds=round(time.perf_counter() - started, 3))
         except probes.WrongType as exc:
-            return {**reply, "ok": False, "kind": "wrong_type", "message": str(exc)}
+            return failed(protocol.WRONG_TYPE, str(exc))
         except KeyboardInterrupt:
-            return {**reply, "ok": False, "kind": "timeout", "message": "interrupted"}
+            return failed(protocol.TIMEOUT, "interrupted")
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
-            return {**reply, "ok": False, "kind": "exception", **describe_error(exc, self.cell_of_count)}
+            return failed(protocol.EXCEPTION, **describe_error(exc, self.cell_of_count))
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
 
     def resolve(self, value: Any) -> Any:
-        if isinstance(value, dict) and set(value) == {"__ref__"}:
-            name = value["__ref__"]
+        name = protocol.ref_name(value)
+        if name is not None:
             if name not in self.shell.user_ns:
                 raise NameError(name)
             return self.shell.user_ns[name]
@@ -280,22 +233,21 @@ class Runner:
 
     def serve(self) -> None:
         while True:
-            request = self.channel.recv()
-            if request.get("op") == "exit":
+            request = protocol.parse(self.channel.recv(), protocol.ProbeRequest, protocol.Exit)
+            if isinstance(request, protocol.Exit):
                 return
             try:
                 reply = self.answer(request)
-                self.channel.send(reply)
+                self.channel.send(reply.wire())
             except KeyboardInterrupt:
-                self.channel.send({"id": request.get("id"), "nonce": request.get("nonce"), "ok": False,
-                                   "kind": "timeout", "message": "interrupted"})
+                self.channel.send(protocol.ProbeReply(request.id, request.nonce, False, kind=protocol.TIMEOUT,
+                                                      message="interrupted").wire())
             except Exception as exc:  # the value could not be encoded, for example
-                self.channel.send({"id": request.get("id"), "nonce": request.get("nonce"), "ok": False,
-                                   "kind": "wrong_type", "message": str(exc)})
+                self.channel.send(protocol.ProbeReply(request.id, request.nonce, False, kind=protocol.WRONG_TYPE,
+                                                      message=str(exc)).wire())
 
 
 def main(read_fd: int, write_fd: int) -> None:
-    from autograder.protocol import Channel
 
     if os.environ.get("NNCOURSE_SANDBOX"):  # started from scratch as root: confine this process first
         import json
@@ -308,19 +260,21 @@ def main(read_fd: int, write_fd: int) -> None:
 
         apply_limits(os.environ.pop("NNCOURSE_RLIMITS"))
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    channel = Channel(read_fd, write_fd)
-    setup = channel.recv()
+    channel = protocol.Channel(read_fd, write_fd)
+    setup = protocol.parse(channel.recv(), protocol.Setup)
     import torch
 
-    torch.set_num_threads(int(setup.get("threads", 1)))
+    from autograder.probes import seed_everything
+
+    torch.set_num_threads(int(setup.threads))
     sys.modules["otter"] = _otter_stub()
-    os.chdir(setup.get("cwd", os.getcwd()))
+    os.chdir(setup.cwd)
     sys.path.insert(0, os.getcwd())  # as in Jupyter, after our own imports are done
     runner = Runner(channel)
-    runner.seed = int(setup.get("seed", 0))
+    runner.seed = int(setup.seed)
     seed_everything(runner.seed)
-    runner.run_cells(setup["cells"])
-    channel.send({"event": "ready"})
+    runner.run_cells(setup.cells)
+    channel.send(protocol.Ready().wire())
     runner.serve()
 
 

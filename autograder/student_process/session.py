@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.protocol import Channel, ChannelClosed, ChannelTimeout, ProtocolError, encode
+from autograder import protocol
+from autograder.protocol import Channel, ChannelClosed, ChannelTimeout, ProbeFailed, ProtocolError, encode
 from autograder.student_process.sandbox import ResourceLimits, Sandbox
 
 INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
@@ -34,18 +35,6 @@ class SessionDead(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-class ProbeFailed(Exception):
-    """A probe could not observe what it was asked to (the student's code raised, for example)."""
-
-    def __init__(self, reply: dict) -> None:
-        super().__init__(reply.get("message") or reply.get("evalue") or reply.get("kind"))
-        self.reply = reply
-
-    @property
-    def kind(self) -> str:
-        return self.reply.get("kind", "exception")
 
 
 _live: set["StudentSession"] = set()
@@ -112,7 +101,7 @@ class StudentSession:
     threads: int = 1
     limits: Limits = field(default_factory=Limits)
     env: dict[str, str] = field(default_factory=dict)
-    secret_paths: list[Path] = field(default_factory=list)
+    hidden_paths: list[Path] = field(default_factory=list)
     resources: ResourceLimits = field(default_factory=ResourceLimits)
     answers: int = 0
     _outputs: Any = field(default_factory=hashlib.sha256, repr=False, init=False)
@@ -137,7 +126,7 @@ class StudentSession:
         self.tmpdir = self.workdir.parent / f"{self.workdir.name}-tmp"
         self.tmpdir.mkdir(mode=0o700, exist_ok=True)
         env = {**base_env(self.threads), "HOME": str(self.workdir), "TMPDIR": str(self.tmpdir), **self.env}
-        self.sandbox = Sandbox(self.workdir, self._hidden_paths(), self.resources, needed=self._needed_paths())
+        self.sandbox = Sandbox(self.workdir, self._paths_to_hide(), self.resources, needed=self._needed_paths())
         self.sandbox.prepare(self.tmpdir)
         confinement = self.sandbox.env()
         argv = [sys.executable, "-P", "-m", "autograder.student_process.runner", str(to_child_r), str(from_child_w)]
@@ -179,10 +168,10 @@ class StudentSession:
                                       Path(sys.executable).resolve().parent,
                                       Path(autograder.__file__).parent, Path(student_lib.__file__).parent)]
 
-    def _hidden_paths(self) -> list[Path]:
+    def _paths_to_hide(self) -> list[Path]:
         """Secret paths to hide, less any that holds what the student process needs to run."""
         needed = self._needed_paths()
-        return [p for p in (Path(q).resolve() for q in self.secret_paths)
+        return [p for p in (Path(q).resolve() for q in self.hidden_paths)
                 if not any(n == p or p in n.parents for n in needed)]
 
     def _remaining(self) -> float:
@@ -231,7 +220,8 @@ class StudentSession:
                                            f"of {self.limits.total:.0f} s ran out")
         return self.dead
 
-    def _recv(self, timeout: float, where: str) -> dict:
+    def _recv(self, timeout: float, where: str, *expected: type) -> Any:
+        """The next message, one of the ``expected`` protocol types; anything else kills the process."""
         if self.dead:
             raise self.dead
         try:
@@ -242,17 +232,18 @@ class StudentSession:
             self._kill()
             self.dead = SessionDead("kernel_died", f"the notebook's process sent garbage {where} ({exc})")
             raise self.dead from None
-        if not isinstance(message, dict):
+        try:
+            return protocol.parse(message, *expected)
+        except ProtocolError:
             self._kill()
             self.dead = SessionDead("kernel_died", f"the notebook's process sent garbage {where}")
-            raise self.dead
-        return message
+            raise self.dead from None
 
     def run_notebook(self, cells: list[dict]) -> list[CellReport]:
         """Run ``cells`` ({index, source}) in order; returns one report per cell that ran."""
         try:
-            self.channel.send({"cells": cells, "seed": self.seed, "threads": self.threads,
-                               "cwd": str(self.workdir)})
+            self.channel.send(protocol.Setup(cells=cells, seed=self.seed, threads=self.threads,
+                                             cwd=str(self.workdir)).wire())
         except ChannelClosed:
             raise self._died("before its first cell") from None
         current: CellReport | None = None
@@ -262,7 +253,8 @@ class StudentSession:
             where = "before its first cell" if current is None else f"in cell {current.index}"
             remaining_cell = wait_limit - (time.monotonic() - started)
             try:
-                message = self._recv(max(0.0, remaining_cell), where)
+                message = self._recv(max(0.0, remaining_cell), where, protocol.CellStarted,
+                                     protocol.CellDone, protocol.Ready)
             except ChannelTimeout:
                 if self._remaining() <= 0:
                     raise self._timed_out(where) from None
@@ -277,20 +269,19 @@ class StudentSession:
                 self._interrupt()
                 started, wait_limit = time.monotonic(), INTERRUPT_GRACE
                 continue
-            event = message.get("event")
-            if event == "start":
-                current = CellReport(index=int(message["cell"]))
+            if isinstance(message, protocol.CellStarted):
+                current = CellReport(index=int(message.cell))
                 self.cells.append(current)
                 started, wait_limit = time.monotonic(), self.limits.cell
-            elif event == "done" and current is not None:
-                current.seconds = float(message.get("seconds", 0.0))
-                current.error = message.get("error")
-                current.output = str(message.get("output", ""))[:50_000]
-                images = message.get("images")
+            elif isinstance(message, protocol.CellDone) and current is not None:
+                current.seconds = float(message.seconds or 0.0)
+                current.error = message.error if isinstance(message.error, dict) else None
+                current.output = str(message.output)[:50_000]
+                images = message.images
                 current.images = [i for i in images[:MAX_IMAGES] if isinstance(i, str)] if isinstance(images, list) else []
                 current = None
                 started, wait_limit = time.monotonic(), self.limits.cell
-            elif event == "ready":
+            elif isinstance(message, protocol.Ready):
                 return self.cells
 
     def probe(self, name: str, *args: Any, seed: int = 0, timeout: float | None = None,
@@ -302,8 +293,8 @@ class StudentSession:
         request_id = secrets.randbelow(2**31)
         where = f"while the grader ran probe {name}"
         try:
-            self.channel.send({"id": request_id, "nonce": nonce, "probe": name, "args": list(args),
-                               "kwargs": kwargs, "seed": seed})
+            self.channel.send(protocol.ProbeRequest(id=request_id, nonce=nonce, probe=name, args=list(args),
+                                                    kwargs=kwargs, seed=seed).wire())
         except ChannelClosed:
             raise self._died(where) from None
         limit = timeout or self.limits.probe
@@ -311,7 +302,7 @@ class StudentSession:
         started = time.monotonic()
         while True:
             try:
-                reply = self._recv(limit - (time.monotonic() - started), where)
+                reply = self._recv(limit - (time.monotonic() - started), where, protocol.ProbeReply)
             except ChannelTimeout:
                 if self._remaining() <= 0:
                     raise self._timed_out(where) from None
@@ -324,16 +315,16 @@ class StudentSession:
                 self._interrupt()
                 started, limit = time.monotonic(), INTERRUPT_GRACE
                 continue
-            if reply.get("nonce") != nonce or reply.get("id") != request_id:
+            if reply.nonce != nonce or reply.id != request_id:
                 continue  # stale or forged message: ignore it
-            if interrupted or reply.get("kind") == "timeout":
-                raise ProbeFailed({"kind": "timeout", "message": f"your code ran past the "
+            if interrupted or reply.kind == protocol.TIMEOUT:
+                raise ProbeFailed({"kind": protocol.TIMEOUT, "message": f"your code ran past the "
                                    f"{timeout or self.limits.probe:.0f} s limit for this check"})
-            if not reply.get("ok"):
-                raise ProbeFailed(reply)
-            self._outputs.update(encode([name, reply.get("value")]))
+            if not reply.ok:
+                raise ProbeFailed(reply.explain())
+            self._outputs.update(encode([name, reply.value]))
             self.answers += 1
-            return reply.get("value")
+            return reply.value
 
     def fingerprint(self) -> str | None:
         """A hash of everything the student's code returned to the probes (None if nothing did):
@@ -349,7 +340,7 @@ class StudentSession:
             return
         if self.process.poll() is None and not self.dead:
             try:
-                self.channel.send({"op": "exit"})
+                self.channel.send(protocol.Exit().wire())
                 self.process.wait(timeout=3)
             except (ChannelClosed, subprocess.TimeoutExpired, OSError):
                 pass

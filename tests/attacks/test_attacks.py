@@ -28,7 +28,9 @@ from autograder import paths
 from autograder.batch.run import grade_many
 from autograder.authoring.build import canary
 from autograder.authoring.corpus import fill_student_notebook
-from autograder.engine.grade import Assignment
+from autograder.engine.assignment import Assignment
+from autograder.engine.result import Result
+from tests.helpers import without_timings
 from autograder.student_process.sandbox import LOCK_DIR, UID_BASE, is_root, processes_of
 
 HW = "hw01"
@@ -118,7 +120,7 @@ def listener() -> Listener:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, listener) -> dict[str, dict]:
+def graded(tmp_path_factory, listener) -> dict[str, Result]:
     tmp = tmp_path_factory.mktemp("attacks")
     PICKLE_MARK.unlink(missing_ok=True)
     bases = {kind: base_notebook(kind) for kind in ("student", "solution")}
@@ -150,7 +152,7 @@ def graded(tmp_path_factory, listener) -> dict[str, dict]:
     finally:
         mp.undo()
         shutil.rmtree(decoy)
-    by_name = {r["submission"]: r for r in results}
+    by_name = {r.submission: r for r in results}
     by_name["__outputs__"] = "\n".join(p.read_text(encoding="utf-8", errors="replace")
                                        for out in ("out-normal", "out-slow") for p in (tmp / out).rglob("*")
                                        if p.is_file())
@@ -162,9 +164,9 @@ def graded(tmp_path_factory, listener) -> dict[str, dict]:
 def test_hostile_or_broken_file(graded, name):
     status, most = FILE_CASES[name]
     result = graded[name]
-    assert result["score"] <= most
-    assert status == "any" or result["status"] == status, result["message"]
-    assert result["message"]
+    assert result.score <= most
+    assert status == "any" or result.status == status, result.message
+    assert result.message
 
 
 def test_zip_members_are_never_extracted(graded):
@@ -174,7 +176,7 @@ def test_zip_members_are_never_extracted(graded):
 
 @pytest.mark.skipif(not is_root(), reason="the network is cut only by the root sandbox")
 def test_network_attempt_reaches_no_listener(graded, listener):
-    assert graded["network_exfiltration"]["score"] == 0
+    assert graded["network_exfiltration"].score == 0
     assert listener.connections() == 0, "a submission connected to 127.0.0.1"
 
 
@@ -187,18 +189,18 @@ def test_attack_earns_nothing_extra(graded, attack):
     if attack.get("root_only") and not is_root():
         pytest.skip("needs the root-only sandbox (its own user id); see autograder/sandbox.py")
     result = graded[attack["name"]]
-    assert result["score"] <= attack["max_score"], (result["score"], result["message"])
+    assert result.score <= attack["max_score"], (result.score, result.message)
     if attack["status"] != "any":
-        assert result["status"] == attack["status"], result["message"]
-    for question in result["questions"]:
-        if question["score"] < question["max_score"]:
-            assert question["message"] and question["message"] != "all tests passed"
+        assert result.status == attack["status"], result.message
+    for question in result.questions:
+        if question.score < question.max_score:
+            assert question.message and question.message != "all tests passed"
 
 
 def test_innocent_submission_in_the_same_batch_keeps_full_marks(graded):
     control = graded["control_solution"]
-    assert control["score"] == control["max_score"] == 17, control["message"]
-    assert control["status"] == "ok"
+    assert control.score == control.max_score == 17, control.message
+    assert control.status == "ok"
 
 
 def test_no_secret_reaches_any_output(graded):
@@ -210,7 +212,7 @@ def test_no_secret_reaches_any_output(graded):
 
 def test_fake_results_do_not_count(graded):
     result = graded["fake_results_files"]
-    assert result["score"] == 0
+    assert result.score == 0
 
 
 @pytest.mark.skipif(not is_root(), reason="only a root grader can give submissions their own user id")
@@ -236,13 +238,6 @@ def test_sandbox_is_used_and_leaves_no_process(graded):
     assert left == [], f"processes of finished submissions still running: {left}"
 
 
-def without_timings(value):
-    """A result with its wall-clock figures removed (they differ between any two runs)."""
-    if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items() if k not in ("seconds",)}
-    if isinstance(value, list):
-        return [without_timings(v) for v in value]
-    return value
 
 
 def test_removing_the_hostile_submissions_changes_nothing_for_the_rest(graded, tmp_path):

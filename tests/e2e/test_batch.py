@@ -18,13 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import paths
 from autograder.batch.run import run_batch
 from autograder.authoring.corpus import materialise
-from autograder.engine.grade import Assignment
+from autograder.engine.assignment import Assignment
+from tests.helpers import code_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -36,11 +36,6 @@ def cli(*args: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "hw01", *args],
                             cwd=paths.course_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, **kwargs)
-
-
-def write_cells(path: Path, *sources: str) -> None:
-    cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +51,8 @@ def folder(tmp_path_factory) -> Path:
     # Canvas names: the second upload (larger submission id) of the same student is graded
     shutil.copy(made["student"], subs / "doejane_12345_60001_hw01.ipynb")
     shutil.copy(made["solution"], subs / "doejane_12345_60002_hw01.ipynb")
-    write_cells(subs / "loops.ipynb", "while True:\n    pass")
-    write_cells(subs / "kills_itself.ipynb", "import os\nos._exit(9)")
+    code_notebook(subs / "loops.ipynb", "while True:\n    pass")
+    code_notebook(subs / "kills_itself.ipynb", "import os\nos._exit(9)")
     (subs / "broken.ipynb").write_text("{ not json", encoding="utf-8")
     (subs / "notes.txt").write_text("not a notebook", encoding="utf-8")
     shutil.rmtree(root / "made")

@@ -7,7 +7,6 @@ are graded twice more to show that grading is deterministic.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,8 @@ import pytest
 
 from autograder import paths
 from autograder.authoring.corpus import CorpusEntry, load_manifest, materialise
-from autograder.engine.grade import Assignment
+from autograder.engine.assignment import Assignment
+from autograder.engine.result import Result
 
 CORPUS_ROOT = paths.corpus_dir()
 ASSIGNMENTS = sorted(p.name for p in CORPUS_ROOT.glob("hw*") if (p / "manifest.toml").is_file())
@@ -26,7 +26,7 @@ REQUIRED = {"solution": 1, "student": 1, "buggy": 8, "alternative": 3, "gamed": 
 pytestmark = pytest.mark.slow
 
 
-def grade_cli(hw: str, notebooks: list[Path], out: Path) -> dict[str, dict]:
+def grade_cli(hw: str, notebooks: list[Path], out: Path) -> dict[str, Result]:
     """Run ``nncourse grade`` as a TA would; return the results by submission id."""
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", hw, *map(str, notebooks),
                            "--out", str(out), "--jobs", "2"],
@@ -34,13 +34,13 @@ def grade_cli(hw: str, notebooks: list[Path], out: Path) -> dict[str, dict]:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = {}
     for path in (out / "results").glob("*.json"):
-        result = json.loads(path.read_text(encoding="utf-8"))
-        results[result["submission"]] = result
+        result = Result.from_json(path.read_text(encoding="utf-8"))
+        results[result.submission] = result
     return results
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict[str, dict[str, dict]]:
+def graded(tmp_path_factory) -> dict[str, dict[str, Result]]:
     """Results of grading each assignment's whole corpus once."""
     out = {}
     for hw in ASSIGNMENTS:
@@ -51,7 +51,7 @@ def graded(tmp_path_factory) -> dict[str, dict[str, dict]]:
 
 
 def points(result: dict) -> dict[str, float]:
-    return {q["name"]: q["score"] for q in result["questions"]}
+    return {q.name: q.score for q in result.questions}
 
 
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
@@ -71,15 +71,15 @@ def test_corpus_entry_gets_its_manifest_points(graded, hw: str, entry: CorpusEnt
     got = points(result)
     assert got == entry.expect, (
         f"{entry.name} ({entry.description}): expected {entry.expect}, got {got}\n"
-        + "\n".join(f"  {q['name']}: {q['message']}" for q in result["questions"]))
-    assert result["status"] == entry.status, result["message"]
+        + "\n".join(f"  {q.name}: {q.message}" for q in result.questions))
+    assert result.status == entry.status, result.message
     if entry.category == "solution":
-        assert result["score"] == result["max_score"]
-    for question in result["questions"]:
-        if question["score"] < question["max_score"]:
-            failing = [t["message"] for t in question["tests"] if not t["passed"]]
+        assert result.score == result.max_score
+    for question in result.questions:
+        if question.score < question.max_score:
+            failing = [t.message for t in question.tests if not t.passed]
             assert failing and all(m and m != "passed" for m in failing), question
-            assert "AssertionError" not in question["message"], question["message"]
+            assert "AssertionError" not in question.message, question.message
 
 
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
@@ -87,9 +87,9 @@ def test_untouched_notebook_says_why_per_question(graded, hw):
     """The distributed notebook gets 0 and every question carries a reason."""
     student = next(e for e in load_manifest(CORPUS_ROOT / hw) if e.category == "student")
     result = graded[hw][student.name]
-    assert result["score"] == 0
-    for question in result["questions"]:
-        assert question["message"] and question["message"] != "all tests passed", question
+    assert result.score == 0
+    for question in result.questions:
+        assert question.message and question.message != "all tests passed", question
 
 
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
@@ -102,8 +102,8 @@ def test_grading_is_deterministic(graded, hw, tmp_path):
     made = [p for e, p in materialise(hw, CORPUS_ROOT / hw, tmp_path / "submissions") if e.name in names]
 
     def verdicts(result: dict) -> list:
-        return [(t["name"], t["passed"], t["score"], t["message"])
-                for q in result["questions"] for t in q["tests"]] + [result["status"], result["message"]]
+        return [(t.name, t.passed, t.score, t.message)
+                for q in result.questions for t in q.tests] + [result.status, result.message]
 
     for rerun in range(1):
         again = grade_cli(hw, made, tmp_path / f"rerun{rerun}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import os
 import shutil
 import subprocess
@@ -19,25 +18,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import paths, session
 from autograder.batch.run import grade_many
-from autograder.engine.grade import grade_submission
+from autograder.engine.grade import GradeOptions, grade_submission
+from autograder.engine.result import Result, TestResult
+from tests.helpers import code_notebook
 
 pytestmark = pytest.mark.slow
 
 SOLUTION = paths.solutions_dir() / "hw01" / "hw01.ipynb"
 OTTER = 'import otter\ngrader = otter.Notebook("hw01.ipynb")'
-
-
-def make_notebook(path: Path, *sources: str) -> Path:
-    """A notebook whose cells are code cells with these sources (cell N is the N-th source)."""
-    cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)), encoding="utf-8")
-    return path
 
 
 def running_with_arguments(*argv: str) -> list[int]:
@@ -53,8 +45,8 @@ def running_with_arguments(*argv: str) -> list[int]:
     return found
 
 
-def cases_by_name(result: dict) -> dict[str, dict]:
-    return {t["name"]: t for q in result["questions"] for t in q["tests"]}
+def cases_by_name(result: Result) -> dict[str, TestResult]:
+    return {t.name: t for q in result.questions for t in q.tests}
 
 
 # --------------------------------------------------------------------------------------------
@@ -68,16 +60,16 @@ def batch(tmp_path_factory, hw01):
     child = ["sleep", f"{300 + os.getpid() % 1000}.{time.time_ns() % 10**6:06d}"]  # unique to this run
     subs.mkdir()
     shutil.copyfile(SOLUTION, subs / "solution.ipynb")  # first, so one worker grades it throughout
-    make_notebook(subs / "first_cell_raises.ipynb",
+    code_notebook(subs / "first_cell_raises.ipynb",
                   'raise ValueError("boom in cell one")',
                   f"{OTTER}\nand_test_accuracy = or_test_accuracy = 0.5",
                   'grader.check("q1")')
-    make_notebook(subs / "syntax_error.ipynb", "x = 1", "def f(:\n    pass", "y = 2")
-    make_notebook(subs / "exits.ipynb", "import os\nos._exit(1)", "never = True")
-    make_notebook(subs / "killed_with_child.ipynb",
+    code_notebook(subs / "syntax_error.ipynb", "x = 1", "def f(:\n    pass", "y = 2")
+    code_notebook(subs / "exits.ipynb", "import os\nos._exit(1)", "never = True")
+    code_notebook(subs / "killed_with_child.ipynb",
                   f"import subprocess\nchild = subprocess.Popen({child!r})",
                   "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
-    make_notebook(subs / "losses_as_text.ipynb",
+    code_notebook(subs / "losses_as_text.ipynb",
                   f"{OTTER}\nimport torch",
                   "def train(model, X, y, loss_fn, optimizer, epochs):\n"
                   "    losses = []\n"
@@ -95,46 +87,46 @@ def batch(tmp_path_factory, hw01):
     out = tmp / "graded"
     started = time.monotonic()
     results = grade_many([subs / f"{name}.ipynb" for name in order], hw01, out, jobs=2)
-    return {"results": {r["submission"]: r for r in results}, "out": out, "order": order,
+    return {"results": {r.submission: r for r in results}, "out": out, "order": order,
             "child": child, "seconds": time.monotonic() - started}
 
 
 def test_solution_keeps_full_marks_beside_broken_submissions(batch):
     result = batch["results"]["solution"]
-    assert (result["status"], result["score"], result["max_score"]) == ("ok", 17, 17), (
-        result["message"], [(q["name"], q["message"]) for q in result["questions"]])
+    assert (result.status, result.score, result.max_score) == ("ok", 17, 17), (
+        result.message, [(q.name, q.message) for q in result.questions])
 
 
 def test_first_cell_raises(batch):
     result = batch["results"]["first_cell_raises"]
-    assert result["status"] == "error"
-    assert result["message"] == "cell 1 (q1) raised ValueError: boom in cell one"
-    assert result["score"] == 0 and len(result["questions"]) == 7
-    assert all(q["message"] for q in result["questions"])
+    assert result.status == "error"
+    assert result.message == "cell 1 (q1) raised ValueError: boom in cell one"
+    assert result.score == 0 and len(result.questions) == 7
+    assert all(q.message for q in result.questions)
     # the cells after the error still ran: q1's format test sees their variables
     assert cases_by_name(result)["test_q1_format"]["passed"]
-    assert [c["error"] is None for c in result["cells"]] == [False, True, True]
+    assert [c.error is None for c in result.cells] == [False, True, True]
 
 
 def test_syntax_error(batch):
     result = batch["results"]["syntax_error"]
-    assert result["status"] == "error" and result["score"] == 0
-    assert result["message"].startswith("cell 2 raised SyntaxError")
-    assert [c["cell"] for c in result["cells"]] == [1, 2, 3]  # the cell after it still ran
+    assert result.status == "error" and result.score == 0
+    assert result.message.startswith("cell 2 raised SyntaxError")
+    assert [c.cell for c in result.cells] == [1, 2, 3]  # the cell after it still ran
 
 
 def test_os_exit_is_kernel_died(batch):
     result = batch["results"]["exits"]
-    assert result["status"] == "kernel_died" and result["score"] == 0
-    assert "process died in cell 1" in result["message"] and "exited with code 1" in result["message"]
-    assert all(t["message"].startswith("not graded:") for t in cases_by_name(result).values())
+    assert result.status == "kernel_died" and result.score == 0
+    assert "process died in cell 1" in result.message and "exited with code 1" in result.message
+    assert all(t.message.startswith("not graded:") for t in cases_by_name(result).values())
 
 
 def test_killed_process_takes_what_it_started_with_it(batch):
     result = batch["results"]["killed_with_child"]
-    assert result["status"] == "kernel_died" and "in cell 2" in result["message"]
-    assert "killed by signal SIGKILL" in result["message"]
-    assert result["cells"][0]["error"] is None  # the child process was started
+    assert result.status == "kernel_died" and "in cell 2" in result.message
+    assert "killed by signal SIGKILL" in result.message
+    assert result.cells[0]["error"] is None  # the child process was started
     deadline = time.monotonic() + 5
     while running_with_arguments(*batch["child"]) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -143,31 +135,32 @@ def test_killed_process_takes_what_it_started_with_it(batch):
 
 def test_losses_as_text_is_the_students_mistake_not_the_graders(batch):
     result = batch["results"]["losses_as_text"]
-    assert result["status"] == "ok"
-    assert "grader test itself failed" not in result["message"]
+    assert result.status == "ok"
+    assert "grader test itself failed" not in result.message
     message = cases_by_name(result)["test_q5_returns_losses"]["message"]
     assert "per-epoch losses as numbers" in message and "found a list of str" in message
 
 
 def test_not_json_is_ungradable(batch):
     result = batch["results"]["not_json"]
-    assert result["status"] == "ungradable" and result["score"] == 0
-    assert "not valid JSON" in result["message"]
-    assert all(q["score"] == 0 and q["message"] for q in result["questions"])
+    assert result.status == "ungradable" and result.score == 0
+    assert "not valid JSON" in result.message
+    assert all(q.score == 0 and q.message for q in result.questions)
 
 
 def test_batch_writes_one_result_and_one_gradebook_row_per_submission(batch):
     out = batch["out"]
     assert sorted(p.stem for p in (out / "results").glob("*.json")) == sorted(batch["order"])
-    saved = json.loads((out / "results" / "exits.json").read_text(encoding="utf-8"))
-    assert saved["status"] == "kernel_died"
+    saved = Result.from_json((out / "results" / "exits.json").read_text(encoding="utf-8"))
+    assert saved.status == "kernel_died"
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
         rows = {row["submission"]: row for row in csv.DictReader(handle)}
     assert sorted(rows) == sorted(batch["order"])
     assert {name: row["status"] for name, row in rows.items()} == {
         "solution": "ok", "first_cell_raises": "error", "syntax_error": "error", "exits": "kernel_died",
         "killed_with_child": "kernel_died", "losses_as_text": "ok", "not_json": "ungradable"}
-    assert rows["solution"]["total"] == rows["solution"]["max"] == "17"
+    # 17 autograded points; the written q6_written (2 points) counts 0 until a TA grades it
+    assert (rows["solution"]["total"], rows["solution"]["max"], rows["solution"]["ungraded"]) == ("17", "19", "q6_written")
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,13 +174,13 @@ def timeouts(tmp_path_factory, hw01):
     quick_cells = dataclasses.replace(hw01, config=dataclasses.replace(hw01.config, cell_timeout=2))
     cases = {
         # the whole submission's limit, from `nncourse grade --timeout`
-        "spins": (make_notebook(tmp / "spins.ipynb", "while True: pass"), hw01, 8),
+        "spins": (code_notebook(tmp / "spins.ipynb", "while True: pass"), hw01, 8),
         # the per-cell limit: the cell is interrupted and the rest of the notebook still runs
-        "one_cell_spins": (make_notebook(tmp / "one_cell_spins.ipynb", OTTER, "while True: pass",
+        "one_cell_spins": (code_notebook(tmp / "one_cell_spins.ipynb", OTTER, "while True: pass",
                                          "and_test_accuracy = or_test_accuracy = 0.5",
                                          'grader.check("q1")'), quick_cells, 60),
         # a cell that ignores the interrupt is killed, with the whole process
-        "ignores_interrupt": (make_notebook(tmp / "ignores_interrupt.ipynb",
+        "ignores_interrupt": (code_notebook(tmp / "ignores_interrupt.ipynb",
                                             "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                             "while True: pass"), quick_cells, 60),
     }
@@ -195,7 +188,7 @@ def timeouts(tmp_path_factory, hw01):
     def grade(name: str) -> tuple[dict, float]:
         path, assignment, limit = cases[name]
         started = time.monotonic()
-        result = grade_submission(path, assignment, timeout=limit)
+        result = grade_submission(path, assignment, GradeOptions(timeout=limit))
         return result, time.monotonic() - started
 
     with pytest.MonkeyPatch.context() as patch:
@@ -206,24 +199,24 @@ def timeouts(tmp_path_factory, hw01):
 
 def test_infinite_loop_hits_the_submission_time_limit(timeouts):
     result, seconds = timeouts["spins"]
-    assert result["status"] == "timeout" and result["score"] == 0
-    assert "time limit of 8 s ran out" in result["message"]
+    assert result.status == "timeout" and result.score == 0
+    assert "time limit of 8 s ran out" in result.message
     assert seconds < 8 + 15
-    assert all(q["message"] for q in result["questions"])
+    assert all(q.message for q in result.questions)
 
 
 def test_infinite_loop_cell_is_interrupted_and_the_rest_still_runs(timeouts):
     result, seconds = timeouts["one_cell_spins"]
-    assert result["status"] == "timeout"
-    assert result["message"] == "cell 2 (q1) ran past its time limit and was stopped"
+    assert result.status == "timeout"
+    assert result.message == "cell 2 (q1) ran past its time limit and was stopped"
     assert cases_by_name(result)["test_q1_format"]["passed"]  # cells after the loop ran
     assert seconds < 45  # well before the submission's 60 s limit
 
 
 def test_cell_that_ignores_the_interrupt_is_killed(timeouts):
     result, seconds = timeouts["ignores_interrupt"]
-    assert result["status"] == "timeout"
-    assert "cell 1 ran past its 2 s limit and could not be stopped" in result["message"]
+    assert result.status == "timeout"
+    assert "cell 1 ran past its 2 s limit and could not be stopped" in result.message
     assert seconds < 45  # well before the submission's 60 s limit
 
 
@@ -233,10 +226,10 @@ def test_cell_that_ignores_the_interrupt_is_killed(timeouts):
 
 def test_cli_grade_writes_a_gradebook_row_per_submission(tmp_path):
     folder = tmp_path / "submissions"
-    make_notebook(folder / "alice" / "hw01.ipynb", "raise RuntimeError('alice broke it')")
+    code_notebook(folder / "alice" / "hw01.ipynb", "raise RuntimeError('alice broke it')")
     (folder / "bob" / "hw01.ipynb").parent.mkdir(parents=True)
     (folder / "bob" / "hw01.ipynb").write_text("", encoding="utf-8")
-    carol = make_notebook(tmp_path / "carol.ipynb", "import os\nos._exit(3)")
+    carol = code_notebook(tmp_path / "carol.ipynb", "import os\nos._exit(3)")
     out = tmp_path / "grades"
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw01", str(folder), str(carol),
                            "--out", str(out), "--timeout", "60", "--jobs", "2", "--profile", "cpu"],
@@ -245,11 +238,12 @@ def test_cli_grade_writes_a_gradebook_row_per_submission(tmp_path):
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         rows = {row["submission"]: row for row in reader}
-    assert reader.fieldnames == ["submission", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "total", "max",
+    assert reader.fieldnames == ["submission", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q6_written",
+                                 "autograded", "written", "raw", "late_penalty", "total", "max", "ungraded", "late",
                                  "status", "message"]
     assert {name: row["status"] for name, row in rows.items()} == {
         "alice": "error", "bob": "ungradable", "carol": "kernel_died"}
-    assert all(row["total"] == "0" and row["max"] == "17" for row in rows.values())
+    assert all(row["total"] == "0" and row["max"] == "19" for row in rows.values())
     assert "alice broke it" in rows["alice"]["message"]
     assert "empty" in rows["bob"]["message"]
     assert "exited with code 3" in rows["carol"]["message"]
@@ -257,7 +251,7 @@ def test_cli_grade_writes_a_gradebook_row_per_submission(tmp_path):
 
 
 def test_cli_unknown_assignment_is_one_clear_line(tmp_path):
-    notebook = make_notebook(tmp_path / "x.ipynb", "x = 1")
+    notebook = code_notebook(tmp_path / "x.ipynb", "x = 1")
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw99", str(notebook),
                            "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=paths.course_root(), timeout=60)

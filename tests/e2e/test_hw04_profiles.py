@@ -5,7 +5,6 @@ CI has no GPU: there the cuda grading test is skipped (it says so) and the clear
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -13,7 +12,8 @@ import pytest
 import torch
 
 from autograder import paths
-from autograder.engine.grade import Assignment, grade_submission
+from autograder.engine.assignment import Assignment
+from autograder.engine.grade import GradeOptions, grade_submission
 
 HAS_GPU = torch.cuda.is_available()
 
@@ -45,5 +45,5 @@ def test_cuda_profile_without_a_gpu_is_one_clear_line(tmp_path):
 def test_cuda_profile_gives_the_solution_full_marks():
     """On a GPU the checks train and score on cuda (full MNIST when present, else the sample)."""
     hw = Assignment.load("hw04")
-    result = grade_submission(paths.solutions_dir() / "hw04" / "hw04.ipynb", hw, profile="cuda")
-    assert result["score"] == result["max_score"], json.dumps(result["questions"], indent=1)[:4000]
+    result = grade_submission(paths.solutions_dir() / "hw04" / "hw04.ipynb", hw, GradeOptions(profile="cuda"))
+    assert result.score == result.max_score, [(q.name, q.message) for q in result.questions]

@@ -23,6 +23,7 @@ import pytest
 from autograder import paths
 from autograder.authoring.corpus import load_manifest, materialise
 from autograder.deploy.gradescope import build_zip
+from tests.helpers import code_notebook
 
 CORPUS_ROOT = paths.corpus_dir()
 ASSIGNMENTS = sorted(p.name for p in CORPUS_ROOT.glob("hw*") if (p / "manifest.toml").is_file())
@@ -110,11 +111,6 @@ def test_corpus_through_run_autograder(zips, hw, tmp_path):
             assert results["score"] == 0 and "Status error" in results["output"]
 
 
-def write_notebook(path: Path, *sources: str) -> None:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    nbformat.write(nb, path)
-
-
 @pytest.mark.slow
 def test_broken_and_hostile_submissions_still_get_results(zips, tmp_path):
     zip_path = zips["hw01"]
@@ -134,18 +130,18 @@ def test_broken_and_hostile_submissions_still_get_results(zips, tmp_path):
             if isinstance(content, bytes):
                 target.write_bytes(content)
             else:
-                write_notebook(target, content or "x = 1")
+                code_notebook(target, content or "x = 1")
         results = run_autograder(root, **env)
         assert results["score"] == 0, what
         assert expected in results["output"], (what, results["output"])
         if what != "grader missing":
-            assert len(results["tests"]) >= 7 and all(t["score"] == 0 for t in results["tests"]), what
+            assert len(results["tests"]) >= 7 and all(t.score == 0 for t in results["tests"]), what
 
 
 def test_damaged_bundle_is_reported(zips, tmp_path):
     root = unpack(zips["hw01"], tmp_path / "gs")
     (root / "source" / "bundle" / "tests" / "q1.py").write_text("# edited\n")
-    write_notebook(root / "submission" / "hw01.ipynb", "x = 1")
+    code_notebook(root / "submission" / "hw01.ipynb", "x = 1")
     results = run_autograder(root)
     assert results["score"] == 0
     assert "damaged" in results["output"] and "bundle/tests/q1.py" in results["output"]

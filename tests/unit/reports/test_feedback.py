@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import re
 import struct
 import zlib
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.engine.result import CellResult, Image, QuestionResult, Result, TestResult
 from autograder.reports.feedback import feedback_html, png_data_uri, strip_ansi
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -30,31 +30,32 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def make_result(**changes) -> dict:
+def make_result(**changes) -> Result:
     """A small hand-built result: q1 passed, q2 failed with an error cell."""
-    result = {
-        "submission": "alice", "assignment": "hw01", "status": "error", "score": 2, "max_score": 5,
-        "message": "cell 4 (q2) raised ValueError: bad shape",
-        "questions": [
-            {"name": "q1", "score": 2, "max_score": 2, "message": "all tests passed", "tests": [
-                {"name": "test_q1_format", "hidden": False, "passed": True, "score": 0, "max_score": 0,
-                 "message": "passed"},
-                {"name": "test_q1_value", "hidden": True, "passed": True, "score": 2, "max_score": 2,
-                 "message": "passed"}]},
-            {"name": "q2", "score": 0, "max_score": 3, "message": "cell 4 (q2) raised ValueError: bad shape",
-             "tests": [{"name": "test_q2_accuracy", "hidden": True, "passed": False, "score": 0,
-                        "max_score": 3, "message": "expected an accuracy of at least 0.90, found 0.500"}]},
+    result = Result(
+        submission="alice", assignment="hw01", status="error", score=2, max_score=5,
+        message="cell 4 (q2) raised ValueError: bad shape", seconds=3.21,
+        questions=[
+            QuestionResult("q1", 2, 2, "all tests passed", [
+                TestResult("test_q1_format", hidden=False, passed=True, score=0, max_score=0, message="passed"),
+                TestResult("test_q1_value", hidden=True, passed=True, score=2, max_score=2, message="passed")]),
+            QuestionResult("q2", 0, 3, "cell 4 (q2) raised ValueError: bad shape", [
+                TestResult("test_q2_accuracy", hidden=True, passed=False, score=0, max_score=3,
+                           message="expected an accuracy of at least 0.90, found 0.500")]),
         ],
-        "cells": [
-            {"cell": 2, "question": "q1", "error": None, "timed_out": False, "output": "fine\n"},
-            {"cell": 4, "question": "q2", "timed_out": False, "output": "\x1b[31mValueError\x1b[39m: bad shape\n",
-             "error": {"ename": "ValueError", "evalue": "bad shape",
-                       "frames": [{"cell": 4, "code": "model = fit(X, y)", "line": 3}]}},
-        ],
-        "seconds": 3.21,
-    }
-    result.update(changes)
+        cells=[
+            CellResult(cell=2, question="q1", output="fine\n"),
+            CellResult(cell=4, question="q2", output="\x1b[31mValueError\x1b[39m: bad shape\n",
+                       error={"ename": "ValueError", "evalue": "bad shape",
+                              "frames": [{"cell": 4, "code": "model = fit(X, y)", "line": 3}]}),
+        ])
+    for name, value in changes.items():
+        setattr(result, name, value)
     return result
+
+
+def load_real_result() -> Result:
+    return Result.from_json(REAL_RESULT.read_text(encoding="utf-8"))
 
 
 def section(page: str, start: str, end: str | None) -> str:
@@ -90,14 +91,14 @@ def test_feedback_shows_the_error_cell_under_its_question_without_ansi_codes():
 
 
 def test_feedback_names_a_timed_out_cell():
-    cell = {"cell": 7, "question": "q2", "error": None, "timed_out": True, "output": ""}
+    cell = CellResult(cell=7, question="q2", timed_out=True)
     page = feedback_html(make_result(cells=[cell], status="timeout"))
     assert "Cell 7 ran past its time limit and was stopped" in section(page, "q2", None)
 
 
 def test_feedback_puts_cells_of_no_question_under_other_cells():
-    cell = {"cell": 30, "question": None, "timed_out": False, "output": "",
-            "error": {"ename": "NameError", "evalue": "name 'x' is not defined", "frames": []}}
+    cell = CellResult(cell=30, question=None,
+                      error={"ename": "NameError", "evalue": "name 'x' is not defined", "frames": []})
     page = feedback_html(make_result(cells=[cell]))
     assert "Cell 30 raised" in section(page, "Other cells", None)
 
@@ -106,12 +107,12 @@ def test_feedback_escapes_hostile_text_everywhere():
     """Every student-controlled string is escaped: no tag or attribute from the student survives."""
     result = make_result(submission=HOSTILE, message=HOSTILE, assignment=HOSTILE,
                          process_output=HOSTILE)
-    result["questions"][1]["message"] = HOSTILE
-    result["questions"][1]["tests"][0].update(name=HOSTILE, message=HOSTILE)
-    result["questions"][1]["tests"][0]["figures"] = [{"title": HOSTILE, "mime": "image/png",
-                                                      "data": b64(tiny_png())}]
-    result["cells"][1]["output"] = HOSTILE
-    result["cells"][1]["error"].update(ename=HOSTILE, evalue=HOSTILE,
+    result.questions[1].message = HOSTILE
+    test = result.questions[1].tests[0]
+    test.name, test.message = HOSTILE, HOSTILE
+    test.figures = [Image(title=HOSTILE, data=b64(tiny_png()))]
+    result.cells[1].output = HOSTILE
+    result.cells[1].error.update(ename=HOSTILE, evalue=HOSTILE,
                                        frames=[{"cell": HOSTILE, "code": HOSTILE, "line": HOSTILE}])
     page = feedback_html(result)
     assert "<script" not in page.lower()
@@ -122,25 +123,23 @@ def test_feedback_escapes_hostile_text_everywhere():
 
 def test_png_data_uri_accepts_only_real_pngs():
     png = tiny_png()
-    assert png_data_uri({"mime": "image/png", "data": b64(png)}) == "data:image/png;base64," + b64(png)
+    assert png_data_uri(Image(data=b64(png))) == "data:image/png;base64," + b64(png)
     refused = [
-        {"mime": "image/jpeg", "data": b64(png)},  # right bytes, wrong mime
-        {"mime": "image/svg+xml", "data": b64(b"<svg onload='alert(1)'/>")},
-        {"mime": "image/png", "data": b64(b"<svg onload='alert(1)'/>")},  # not a PNG signature
-        {"mime": "image/png", "data": b64(b"\xff\xd8\xff\xe0 a jpeg")},
-        {"mime": "image/png", "data": b64(png) + '"><script>alert(1)</script>'},  # not base64
-        {"mime": "image/png", "data": None},
-        {"mime": "IMAGE/PNG", "data": b64(png)},
-        "image/png",
+        Image(mime="image/jpeg", data=b64(png)),  # right bytes, wrong mime
+        Image(mime="image/svg+xml", data=b64(b"<svg onload='alert(1)'/>")),
+        Image(data=b64(b"<svg onload='alert(1)'/>")),  # not a PNG signature
+        Image(data=b64(b"\xff\xd8\xff\xe0 a jpeg")),
+        Image(data=b64(png) + '"><script>alert(1)</script>'),  # not base64
+        Image(data=None),  # type: ignore[arg-type] - read from a damaged file
+        Image(mime="IMAGE/PNG", data=b64(png)),
     ]
     assert [png_data_uri(image) for image in refused] == [None] * len(refused)
 
 
 def test_feedback_embeds_student_plots_under_their_question_and_refuses_non_pngs():
     result = make_result()
-    result["cells"][0]["images"] = [{"mime": "image/png", "data": b64(tiny_png())},
-                                    {"mime": "image/svg+xml", "data": b64(b"<svg/>")},
-                                    {"mime": "image/png", "data": b64(b"GIF89a not a png")}]
+    result.cells[0].images = [Image(data=b64(tiny_png())), Image(mime="image/svg+xml", data=b64(b"<svg/>")),
+                              Image(data=b64(b"GIF89a not a png"))]
     page = feedback_html(result)
     q1 = section(page, "q1", "q2")
     assert "Your plots" in q1
@@ -151,15 +150,14 @@ def test_feedback_embeds_student_plots_under_their_question_and_refuses_non_pngs
 
 def test_feedback_shows_a_failing_tests_figure_with_its_title():
     result = make_result()
-    result["questions"][1]["tests"][0]["figures"] = [{"title": "your decision boundary", "mime": "image/png",
-                                                      "data": b64(tiny_png())}]
+    result.questions[1].tests[0].figures = [Image(title="your decision boundary", data=b64(tiny_png()))]
     q2 = section(feedback_html(result), "q2", None)
     assert f'<img src="data:image/png;base64,{b64(tiny_png())}" alt="your decision boundary">' in q2
     assert "<figcaption>your decision boundary</figcaption>" in q2
 
 
 def test_feedback_loads_nothing_from_outside_and_runs_no_script():
-    page = feedback_html(json.loads(REAL_RESULT.read_text(encoding="utf-8")))
+    page = feedback_html(load_real_result())
     assert "<script" not in page.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(?!data:image/png;base64,)""", page, re.I)
     assert re.search(r"url\(|@import", page) is None
@@ -168,7 +166,7 @@ def test_feedback_loads_nothing_from_outside_and_runs_no_script():
 
 def test_feedback_of_a_real_result_shows_its_error_cells():
     """A result saved from ``nncourse grade`` (hw01 corpus entry q6_labels_wrong_shape)."""
-    page = feedback_html(json.loads(REAL_RESULT.read_text(encoding="utf-8")))
+    page = feedback_html(load_real_result())
     q6 = section(page, "q6", "q7")
     assert "Score: 15 / 17" in page
     assert "Cell 22 raised <strong>ValueError</strong>" in q6
@@ -195,8 +193,8 @@ def test_strip_ansi_removes_terminal_codes_and_control_characters(text, expected
 
 
 def test_feedback_is_byte_identical_for_the_same_result():
-    result = json.loads(REAL_RESULT.read_text(encoding="utf-8"))
-    result["cells"][0]["images"] = [{"mime": "image/png", "data": b64(tiny_png())}]
+    result = load_real_result()
+    result.cells[0].images = [Image(data=b64(tiny_png()))]
     first = feedback_html(result)
     assert feedback_html(copy.deepcopy(result)) == first
-    assert feedback_html(json.loads(json.dumps(result))) == first
+    assert feedback_html(Result.from_json(result.to_json())) == first

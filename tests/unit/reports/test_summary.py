@@ -7,30 +7,23 @@ import random
 import re
 from pathlib import Path
 
+from autograder.engine.result import QuestionResult, Result, TestResult
 from autograder.reports.summary import class_summary, summary_html
 
 REAL_RESULT = Path(__file__).parents[2] / "data" / "hw01_q6_labels_wrong_shape.json"
 
 
 def make_result(submission: str, score: float, *, status: str = "ok", passed: tuple[bool, bool] = (True, True),
-                fingerprint: str | None = None, seconds: float = 1.0, max_score: float = 10) -> dict:
+                fingerprint: str | None = None, seconds: float = 1.0, max_score: float = 10) -> Result:
     """A result with q1 (public test_q1_format, 0 points) and q2 (hidden test_q2_value)."""
     q1, q2 = passed
-    result = {
-        "submission": submission, "assignment": "hw01", "status": status, "score": score,
-        "max_score": max_score, "message": "", "seconds": seconds, "cells": [],
-        "questions": [
-            {"name": "q1", "score": 0, "max_score": 0, "message": "",
-             "tests": [{"name": "test_q1_format", "hidden": False, "passed": q1, "score": 0, "max_score": 0,
-                        "message": ""}]},
-            {"name": "q2", "score": score, "max_score": max_score, "message": "",
-             "tests": [{"name": "test_q2_value", "hidden": True, "passed": q2, "score": score,
-                        "max_score": max_score, "message": ""}]},
-        ],
-    }
-    if fingerprint is not None:
-        result["fingerprint"] = fingerprint
-    return result
+    return Result(
+        submission=submission, assignment="hw01", status=status, score=score, max_score=max_score,
+        seconds=seconds, fingerprint=fingerprint,
+        questions=[
+            QuestionResult("q1", 0, 0, "", [TestResult("test_q1_format", False, q1, 0, 0, "")]),
+            QuestionResult("q2", score, max_score, "", [TestResult("test_q2_value", True, q2, score, max_score, "")]),
+        ])
 
 
 def test_histogram_has_ten_equal_bins_and_counts_max_score_in_the_last():
@@ -82,7 +75,7 @@ def test_copying_groups_share_a_fingerprint_largest_first_and_skip_ungradable_or
                make_result("f", 0, fingerprint="aa", status="ungradable"),  # excluded
                make_result("g", 0, fingerprint="cc"),  # alone: no group
                make_result("h", 0), make_result("i", 0),  # no fingerprint: never grouped
-               {**make_result("j", 0), "fingerprint": None}, {**make_result("k", 0), "fingerprint": None}]
+               make_result("j", 0, fingerprint=""), make_result("k", 0, fingerprint="")]
     groups = class_summary(results)["copying"]
     assert groups == [
         {"fingerprint": "bb", "size": 3, "submissions": [{"submission": "c", "score": 3},
@@ -124,7 +117,7 @@ def test_skipped_files_and_duplicates_are_kept_sorted_and_json_ready():
 
 def test_summary_is_json_ready_and_independent_of_result_order():
     results = [make_result(f"s{i}", i % 7, fingerprint=str(i % 3), seconds=float(i % 4)) for i in range(20)]
-    results.append(json.loads(REAL_RESULT.read_text(encoding="utf-8")))
+    results.append(Result.from_json(REAL_RESULT.read_text(encoding="utf-8")))
     shuffled = results[:]
     random.Random(0).shuffle(shuffled)
     first = json.dumps(class_summary(results), sort_keys=True)

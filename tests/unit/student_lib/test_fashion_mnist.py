@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 
 from student_lib import datasets
 
-INSTALLED = all(datasets._idx_file(datasets.DEBIAN_FASHION_MNIST, name) for name in datasets._MNIST_FILES)
+INSTALLED = all(datasets.idx_file(datasets.DEBIAN_FASHION_MNIST, name) for name in datasets._MNIST_FILES)
 needs_fashion_mnist = pytest.mark.skipif(
     not INSTALLED, reason=f"Fashion-MNIST is not installed in {datasets.DEBIAN_FASHION_MNIST} "
                           "(apt-get install -y dataset-fashion-mnist; .ci/run does this as root)")

@@ -11,12 +11,13 @@ import json
 import os
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.student_process import fork_server
 from autograder.authoring.corpus import fill_student_notebook
-from autograder.engine.grade import Assignment, grade_submission
+from autograder.engine.assignment import Assignment
+from tests.helpers import code_notebook, without_timings
+from autograder.engine.grade import grade_submission
 from autograder.student_process.session import base_env
 
 pytestmark = pytest.mark.slow
@@ -34,38 +35,25 @@ def server(hw01):
     server.close()
 
 
-def notebook(path: Path, *sources: str) -> Path:
-    cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)), encoding="utf-8")
-    return path
-
-
-def without_timings(result: dict) -> dict:
-    result = json.loads(json.dumps(result))
-    result.pop("seconds")
-    for cell in result["cells"]:
-        cell.pop("seconds")
-    return result
-
 
 def test_forked_and_fresh_processes_give_identical_results(hw01, server, tmp_path):
     """Solution, a raising cell and a process that kills itself: same result dict either way."""
     solution = tmp_path / "solution.ipynb"
     solution.write_text(json.dumps(fill_student_notebook("hw01", {})), encoding="utf-8")
     cases = [solution,
-             notebook(tmp_path / "raises.ipynb", "x = 1", "raise ValueError('no model yet')"),
-             notebook(tmp_path / "exits.ipynb", "import os\nos._exit(3)")]
+             code_notebook(tmp_path / "raises.ipynb", "x = 1", "raise ValueError('no model yet')"),
+             code_notebook(tmp_path / "exits.ipynb", "import os\nos._exit(3)")]
     for path in cases:
         forked = grade_submission(path, hw01, fork_server=server)
         fresh = grade_submission(path, hw01)
         assert without_timings(forked) == without_timings(fresh), path.name
-    assert forked["status"] == "kernel_died" and "exited with code 3" in forked["message"]
+    assert forked.status == "kernel_died" and "exited with code 3" in forked.message
 
 
 def test_forked_process_runs_confined_and_leaves_nothing_behind(hw01, server, tmp_path):
     """The child runs in the submission's folder with its own environment, and a process it
     started in the background does not outlive the grading."""
-    path = notebook(tmp_path / "lingers.ipynb",
+    path = code_notebook(tmp_path / "lingers.ipynb",
                     "import os, subprocess, tempfile\n"
                     "child = subprocess.Popen(['sleep', '300'])\n"
                     "print(child.pid, os.getcwd() == os.environ['HOME'], tempfile.gettempdir() != '/tmp',"
@@ -75,7 +63,7 @@ def test_forked_process_runs_confined_and_leaves_nothing_behind(hw01, server, tm
         result = grade_submission(path, hw01, fork_server=server)
     finally:
         del os.environ["NNCOURSE_TEST_SECRET"]
-    pid, own_home, own_tmp, secret = result["cells"][0]["output"].split()
+    pid, own_home, own_tmp, secret = result.cells[0]["output"].split()
     assert (own_home, own_tmp, secret) == ("True", "True", "False")
     status = Path(f"/proc/{pid}/status")
     assert not status.exists() or "\nState:\tZ" in status.read_text(), "the background process survived"
@@ -85,6 +73,6 @@ def test_grading_goes_on_from_scratch_when_the_fork_server_is_gone(hw01, tmp_pat
     server = fork_server.ForkServer(base_env(hw01.config.threads))
     server.process.kill()
     server.process.wait()
-    result = grade_submission(notebook(tmp_path / "fine.ipynb", "x = 1"), hw01, fork_server=server)
+    result = grade_submission(code_notebook(tmp_path / "fine.ipynb", "x = 1"), hw01, fork_server=server)
     server.close()
-    assert result["status"] == "ok" and result["cells"][0]["error"] is None
+    assert result.status == "ok" and result.cells[0]["error"] is None

@@ -1,0 +1,24 @@
+"""How one submission is graded: the options a TA (or Gradescope) chose, with their names kept."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """Options of one grading run; None means the assignment's GRADING CONFIG value."""
+
+    profile: str = "cpu"
+    seed: int | None = None
+    timeout: float | None = None  # seconds for the whole submission
+    memory_mb: int | None = None
+    hidden_paths: tuple[Path, ...] = field(default=())  # hidden from the student besides the grader's own
+
+    def key(self) -> dict[str, Any]:
+        """The options that change a grade (resume keys on them)."""
+        values = asdict(self)
+        values.pop("hidden_paths")
+        return values

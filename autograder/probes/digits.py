@@ -1,0 +1,133 @@
+"""HW4's digits inside the student process: loaders, grader-run training, predictions on held-out images."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from student_lib.datasets import idx_file, read_idx
+
+from autograder.probes.models import build_model, grading_device, instantiate
+from autograder.probes.registry import WrongType, plain, probe, type_name
+
+
+def _digit_tensors(images: Any) -> Any:
+    """uint8 images (n, 28, 28) or (n, 784) from the grader as float32 (n, 1, 28, 28) in [0, 1]."""
+    import torch
+
+    array = np.asarray(images)
+    return torch.as_tensor(array.reshape(len(array), 1, 28, 28)).to(torch.float32).div(255.0)
+
+
+def _digit_loader(images: Any, labels: Any, batch_size: int, shuffle: bool, seed: int = 0) -> Any:
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    dataset = TensorDataset(_digit_tensors(images), torch.as_tensor(np.asarray(labels)).to(torch.int64))
+    generator = torch.Generator().manual_seed(int(seed)) if shuffle else None
+    return DataLoader(dataset, batch_size=int(batch_size), shuffle=shuffle, generator=generator)
+
+
+@probe
+def loader_batches(loader: Any, max_batches: int = 2) -> dict:
+    """The first batches of a student's DataLoader: images as float32 arrays and labels as they come."""
+    import torch
+
+    if not hasattr(loader, "__iter__"):
+        raise WrongType(f"expected a DataLoader, found a {type_name(loader)}")
+    batches = []
+    for i, batch in enumerate(loader):
+        if i >= int(max_batches):
+            break
+        if not isinstance(batch, (list, tuple)) or len(batch) != 2:
+            raise WrongType("each batch should be a pair (images, labels)")
+        images, labels = batch
+        if type(images) is not torch.Tensor or type(labels) is not torch.Tensor:
+            raise WrongType(f"a batch should hold two tensors, found {type_name(images)} and {type_name(labels)}")
+        batches.append({"images": plain(images, "batch of images"), "labels": plain(labels, "batch of labels"),
+                        "image_dtype": str(images.dtype).replace("torch.", ""),
+                        "label_dtype": str(labels.dtype).replace("torch.", "")})
+    dataset = getattr(loader, "dataset", None)
+    return {"batches": batches, "dataset_size": len(dataset) if dataset is not None else -1,
+            "batch_size": int(getattr(loader, "batch_size", 0) or 0)}
+
+
+@probe
+def sklearn_predict_digits(model: Any, images: np.ndarray) -> Any:
+    """Labels a fitted scikit-learn model predicts for grader digits, given as 784 pixels in [0, 1]."""
+    from sklearn.base import BaseEstimator
+
+    if not isinstance(model, BaseEstimator):
+        raise WrongType(f"expected a fitted scikit-learn model, found a {type_name(model)}")
+    pixels = np.asarray(images, dtype=np.float64).reshape(len(images), 784) / 255.0
+    return plain(np.asarray(model.predict(pixels)), "prediction")
+
+
+def _training_digits(folder: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    images = read_idx(idx_file(folder, "train-images-idx3-ubyte"))
+    labels = read_idx(idx_file(folder, "train-labels-idx1-ubyte"))
+    chosen = np.sort(np.random.default_rng(seed).permutation(len(images))[:int(count)])
+    return images[chosen], labels[chosen]
+
+
+def _predict_digits(model: Any, images: np.ndarray, device: Any, batch_size: int = 500) -> np.ndarray:
+    import torch
+
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            out = model(_digit_tensors(images[start:start + batch_size]).to(device))
+            if type(out) is not torch.Tensor or tuple(out.shape) != (min(batch_size, len(images) - start), 10):
+                raise WrongType(f"the model should return a tensor of shape (n, 10), found "
+                                f"{tuple(out.shape) if type(out) is torch.Tensor else type_name(out)}")
+            outputs.append(out.argmax(dim=1).cpu())
+    return torch.cat(outputs).numpy().astype(np.int64)
+
+
+@probe
+def fit_digits(model: Any, folder: str, heldout: np.ndarray, *, train_fn: Any = None, spec: dict | None = None,
+               count: int = 8000, epochs: int = 1, batch_size: int = 64, lr: float = 1e-3,
+               max_parameters: int = 0, data_seed: int = 0) -> dict:
+    """Train a fresh model on training digits the probe reads itself, then label the grader's held-out digits.
+
+    ``model`` is the student's class (instantiated here with no arguments) unless ``spec`` names a
+    grader-built model. With ``train_fn`` the student's ``train_one_epoch`` runs each epoch;
+    without it the grader's own loop does (Adam, cross-entropy). The labels of ``heldout`` never
+    come here; only the predicted classes go back.
+    """
+    import time
+
+    import torch
+
+    device = grading_device()
+    net = build_model(spec) if spec else instantiate(model)
+    count_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    if count_params == 0:
+        raise WrongType("the model has no trainable parameters: create its layers in __init__")
+    if max_parameters and count_params > max_parameters:
+        return {"parameters": int(count_params), "trained": False}
+    net.to(device)
+    images, labels = _training_digits(folder, count, data_seed)
+    loader = _digit_loader(images, labels, batch_size, shuffle=True, seed=data_seed)
+    optimizer = torch.optim.Adam(net.parameters(), lr=float(lr))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    started = time.perf_counter()
+    returned = []
+    for _ in range(int(epochs)):
+        if train_fn is not None:
+            returned.append(train_fn(net, loader, loss_fn, optimizer, device))
+            continue
+        net.train()
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(net(x), y)
+            loss.backward()
+            optimizer.step()
+    seconds = time.perf_counter() - started
+    return {"parameters": int(count_params), "trained": True, "seconds": round(seconds, 3),
+            "returned": plain(returned, "mean loss") if train_fn is not None else [],
+            "predictions": _predict_digits(net, np.asarray(heldout), device)}
+

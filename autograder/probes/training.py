@@ -1,0 +1,128 @@
+"""Probes that run a student's training or evaluation code on grader-built models and record what it did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.probes.digits import _digit_loader
+from autograder.probes.models import _watch_forward, build_model, grading_device, load_parameters, parameter_values
+from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_name
+from autograder.probes.values import describe_result
+
+
+@probe
+def train_reference(train_fn: Any, spec: dict, init: list, X: np.ndarray, y: np.ndarray,
+                    lr: float, epochs: int) -> dict:
+    """Run the student's ``train`` on a grader-built model; record parameters after every step."""
+    import torch
+
+    if not callable(train_fn):
+        raise WrongType(f"expected a function, found a {type_name(train_fn)}")
+    model = build_model(spec)
+    load_parameters(model, init)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    snapshots: list[list] = []
+    optimizer.register_step_post_hook(
+        lambda opt, args, kwargs: snapshots.append(
+            [p.detach().cpu().numpy().copy() for p in model.parameters()]))
+    losses = train_fn(model, as_tensor(X), as_tensor(y), torch.nn.BCELoss(), optimizer, epochs)
+    return {
+        "losses": plain(losses, "list of losses"),
+        "steps": len(snapshots),
+        "snapshots": snapshots[:1000],
+        "final": [p.detach().cpu().numpy().copy() for p in model.parameters()],
+    }
+
+
+@probe
+def evaluate_reference(fn: Any, spec: dict, params: list, images: np.ndarray, labels: np.ndarray,
+                       batch_size: int = 64) -> dict:
+    """Call ``fn(model, loader, device)`` on a grader-built model with grader parameters.
+
+    The model is put in training mode first and watched: the reply says in which mode and with
+    or without autograd each forward call ran, and whether the model was left unchanged.
+    """
+    import torch
+
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    device = grading_device()
+    model = build_model(spec)
+    load_parameters(model, params)
+    model.to(device).train()
+    seen = _watch_forward(model)
+    before = [p.detach().clone() for p in model.parameters()]
+    result = fn(model, _digit_loader(images, labels, batch_size, shuffle=False), device)
+    changed = any(not torch.equal(b, p.detach()) for b, p in zip(before, model.parameters()))
+    return {"result": plain(result, "accuracy"), "calls": seen, "changed": changed}
+
+
+@probe
+def train_epoch_reference(fn: Any, spec: dict, params: list, images: np.ndarray, labels: np.ndarray,
+                          batch_size: int, lr: float) -> dict:
+    """Run ``fn(model, loader, nn.CrossEntropyLoss(), SGD(lr), device)`` once on a grader-built model.
+
+    The loader is not shuffled; parameters are recorded after every optimizer step, and the model
+    starts in eval mode so that a loop which forgets ``model.train()`` shows.
+    """
+    import torch
+
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    device = grading_device()
+    model = build_model(spec)
+    load_parameters(model, params)
+    model.to(device).eval()
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(lr))
+    snapshots: list[list] = []
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: snapshots.append(
+        [p.detach().cpu().numpy().copy() for p in model.parameters()]))
+    seen = _watch_forward(model)
+    result = fn(model, _digit_loader(images, labels, batch_size, shuffle=False), torch.nn.CrossEntropyLoss(),
+                optimizer, device)
+    return {"result": plain(result, "mean loss"), "snapshots": snapshots[:100], "steps": len(snapshots),
+            "calls": seen[:100]}
+
+
+TRACE_CAP = 5000  # forward passes noted per traced call
+
+
+@probe
+def trace_call(fn: Any, spec: dict, init: list | None, arrays: list, call_kwargs: dict | None = None,
+               repeats: int = 1, train_mode: bool = True) -> dict:
+    """Call ``fn(model, *arrays, **call_kwargs)`` ``repeats`` times on a grader-built model, noting
+    every forward pass of the model: which of ``arrays`` it was given (-1 for none), whether gradients
+    were enabled, whether the model was in training mode, and the parameters at that moment."""
+    import torch
+
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    model = build_model(spec)
+    if init is not None:
+        load_parameters(model, init)
+    model.train(train_mode)
+    tensors = [as_tensor(a) for a in arrays]
+    trace: list[dict] = []
+
+    def note(module: Any, inputs: tuple) -> None:
+        x = inputs[0] if inputs else None
+        which = -1
+        if isinstance(x, torch.Tensor):
+            seen = x.detach().cpu()
+            which = next((i for i, t in enumerate(tensors)
+                          if seen.shape == t.shape and seen.dtype == t.dtype and torch.equal(seen, t)), -1)
+        if len(trace) < TRACE_CAP:
+            trace.append({"input": which, "grad": torch.is_grad_enabled(), "training": module.training,
+                          "parameters": parameter_values(module)})
+
+    before = parameter_values(model)
+    handle = model.register_forward_pre_hook(note)
+    try:
+        results = [describe_result(fn(model, *tensors, **(call_kwargs or {})))
+                   for _ in range(int(repeats))]
+    finally:
+        handle.remove()
+    return {"results": results, "trace": trace, "before": before, "after": parameter_values(model)}
+
