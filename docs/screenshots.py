@@ -75,7 +75,7 @@ def main() -> None:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     try:
-        driver.get(f"http://127.0.0.1:{httpd.server_port}/q/q6_written?at=0")
+        driver.get(f"http://127.0.0.1:{httpd.server_port}/q/q6_written?at=1")
         driver.save_screenshot(str(HERE / "review-page.png"))
         driver.get((out / "feedback" / "doejane_12345.html").as_uri())
         driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
