@@ -45,7 +45,7 @@ def test_gradebook_has_written_points_ungraded_raw_penalty_and_final(hw, tmp_pat
     alice, bob = rows["alice"], rows["bob"]
     assert (alice["q6_written"], alice["raw"], alice["late_penalty"], alice["total"], alice["max"]) == \
         ("1", "16", "3.2", "12.8", "19")
-    assert alice["late"].== "34.0 h late, -20%"
+    assert alice["late"] == "34.0 h late, -20%"
     assert (bob["q6_written"], bob["ungraded"], bob["total"]) == ("", "q6_written", "15")
     page = (out / "feedback" / "alice.html").read_text()
     assert "Score: 12.8 / 19" in page and "2 started days late x 10% = 20%" in page
