@@ -99,6 +99,9 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
             executor, closer = dask_executor(dask_address, jobs)
         except ImportError:
             _fail("--dask needs dask.distributed: pip install 'nn-coursework[dask]'")
+    from autograder.reports.late import ExtensionsError
+    from autograder.reports.manual import ManualGradesError
+
     try:
         with Progress(len(found.submissions)) as progress:
             batch = run_batch(found, hw, out_dir, jobs=jobs, profile=chosen, timeout=timeout,
@@ -106,6 +109,9 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
                               progress=progress.update)
     except KeyboardInterrupt:
         batch = None
+    except (ManualGradesError, ExtensionsError) as exc:
+        _fail(f"every submission is graded and kept in {out_dir / 'results'}, but the reports were not "
+              f"written: {exc}; then run nncourse report {assignment} --out {out_dir}")
     finally:
         if closer:
             closer()
@@ -114,7 +120,13 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
         click.echo(f"\nStopped: {done} of {len(found.submissions)} graded and kept in {out_dir / 'results'}. "
                    "Run the same command again to grade the rest.", err=True)
         sys.exit(130)
-    click.echo(score_table(batch.results))
+    for warning in batch.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    click.echo(score_table(batch.results, batch.marks))
+    ungraded = sum(1 for m in batch.marks.values() if m.ungraded)
+    if ungraded:
+        click.echo(f"\n{ungraded} submission(s) have written answers to grade: nncourse review {assignment} "
+                   f"--out {out_dir}")
     click.echo(f"\n{batch.graded} graded, {batch.reused} reused from an earlier run."
                f"\nGradebook: {out_dir / 'gradebook.csv'}\nClass summary: {out_dir / 'summary.html'}"
                f"\nFeedback per student: {out_dir / 'feedback'}\nResults (JSON): {out_dir / 'results'}")
@@ -138,6 +150,133 @@ def gradescope(assignment: str, out_file: Path | None) -> None:
         _fail(str(exc))
     click.echo(f"Wrote {out_file}: upload it as the assignment's autograder on Gradescope "
                "(Configure Autograder > Zip file upload).")
+
+
+def _graded_class(assignment: str, out_dir: Path):
+    """The graded class in ``out_dir`` with everyone's marks, or exit with one line saying what to fix."""
+    from autograder.engine.assignment import Assignment, BundleNotReady
+    from autograder.reports.late import ExtensionsError
+    from autograder.reports.manual import ManualGradesError
+    from autograder.reports.rebuild import NothingGraded, graded_class
+
+    from autograder.authoring.build import BuildError, ensure_bundle
+
+    try:
+        try:
+            hw = Assignment.load(assignment)
+        except BundleNotReady:
+            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True)))
+        return graded_class(out_dir, hw)
+    except (BuildError, NothingGraded, ManualGradesError, ExtensionsError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grades"), show_default=True,
+              help="The folder nncourse grade wrote; manual.csv is saved there.")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--anonymous", is_flag=True, help="Hide students' names and ids: number them instead.")
+@click.option("--grader", default=None, help="Your name for manual.csv's grader column (default: your login).")
+def review(assignment: str, out_dir: Path, port: int, anonymous: bool, grader: str | None) -> None:
+    """Grade ASSIGNMENT's written answers question by question in a local web page.
+
+    Every grade is saved to OUT/manual.csv at once; the gradebook, feedback pages and summary are
+    rewritten after each save. Serves on 127.0.0.1 only; Ctrl-C stops it.
+    """
+    import getpass
+
+    from autograder.review.app import app_for_class, serve
+
+    graded = _graded_class(assignment, out_dir)
+    hw = graded.assignment
+    if not hw.manual:
+        _fail(f"{assignment} has no written questions (manual: true in the master notebook): nothing to review")
+    for warning in graded.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    try:
+        grader = grader or getpass.getuser()
+    except (KeyError, OSError):
+        grader = ""
+    app = app_for_class(graded, anonymous=anonymous, grader=grader)
+    click.echo(f"Review {hw.name}'s written answers at http://127.0.0.1:{port}/ "
+               f"({len(graded.results)} submissions; grades go to {out_dir / 'manual.csv'}). Ctrl-C stops.")
+    try:
+        serve(app, port)
+    except OSError as exc:
+        _fail(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}): choose another --port")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grades"), show_default=True,
+              help="The folder nncourse grade wrote.")
+def report(assignment: str, out_dir: Path) -> None:
+    """Rewrite OUT's gradebook, feedback pages and summary from the stored results, manual.csv,
+    extensions.csv and the late policy (after editing one of them by hand)."""
+    from autograder.reports.gradebook import score_table
+    from autograder.reports.rebuild import write_reports
+
+    graded = _graded_class(assignment, out_dir)
+    write_reports(graded)
+    for warning in graded.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    click.echo(score_table(graded.results, graded.marks))
+    click.echo(f"\nGradebook: {out_dir / 'gradebook.csv'}\nClass summary: {out_dir / 'summary.html'}"
+               f"\nFeedback per student: {out_dir / 'feedback'}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grades"), show_default=True,
+              help="The folder nncourse grade wrote.")
+@click.option("--to", "target", type=click.Choice(["canvas", "moodle", "csv"]), required=True,
+              help="canvas: gradebook import CSV; moodle: the grading worksheet filled in; csv: every mark.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The class list from the LMS: Canvas's gradebook export, or the Moodle assignment's "
+                   "grading worksheet (needed for canvas and moodle).")
+@click.option("--file", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: OUT/ASSIGNMENT-TO.csv).")
+@click.option("--column", default=None, help="Canvas: the assignment column to fill, as in the export "
+                                             "('HW1 (123456)'); default: the roster's column named like ASSIGNMENT.")
+@click.option("--missing", type=click.Choice(["blank", "zero"]), default="blank", show_default=True,
+              help="Grade of roster students with no submission.")
+def export(assignment: str, out_dir: Path, target: str, roster: Path | None, out_file: Path | None,
+           column: str | None, missing: str) -> None:
+    """Write ASSIGNMENT's final scores as a file the LMS imports, matched to its roster."""
+    from autograder.lms.export import ExportError, export as run_export
+    from autograder.lms.roster import RosterError, read_roster
+
+    graded = _graded_class(assignment, out_dir)
+    out_file = out_file or out_dir / f"{graded.assignment.name}-{target}.csv"
+    try:
+        people = read_roster(roster) if roster else None
+        done = run_export(target, graded.marks, graded.submissions, assignment=graded.assignment.name,
+                          roster=people, out=out_file, column=column, missing=missing)
+    except (RosterError, ExportError) as exc:
+        _fail(str(exc))
+    for warning in graded.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    click.echo(f"Wrote {out_file}: {done.rows} rows" + (f", column {done.column!r}" if done.column else "") + ".")
+    ungraded = sorted(s for s, m in graded.marks.items() if m.ungraded)
+    if ungraded:
+        click.echo(f"  {len(ungraded)} submission(s) have written answers not graded yet (counted as 0): "
+                   f"{', '.join(ungraded[:10])}{' ...' if len(ungraded) > 10 else ''}; nncourse review {assignment}")
+    for note in done.notes:
+        click.echo(f"  note: {note}")
+    if done.matching is not None:
+        m, students = done.matching, done.roster.students
+        click.echo(f"  matched {len(m.by_student)} of {len(students)} roster students to "
+                   f"{len(graded.marks)} submissions")
+        if m.missing:
+            click.echo(f"  no submission ({len(m.missing)}): " + "; ".join(students[i].name or students[i].login
+                                                                        for i in m.missing))
+        if m.unmatched:
+            click.echo(f"  submissions matching no roster student ({len(m.unmatched)}, not exported): "
+                       + ", ".join(m.unmatched))
+        for student, ids in m.clashes:
+            click.echo(f"  {students[student].name} matches several submissions ({', '.join(ids)}): left "
+                       "blank; remove the wrong one and grade again")
 
 
 @main.command()

@@ -13,6 +13,7 @@ whose workers must see the same files.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from autograder import __version__
+from autograder.config import LatePolicy
 from autograder.batch.submissions import Found, Submission, find_submissions
 from autograder.engine.assignment import Assignment
 from autograder.engine.grade import grade_submission
@@ -30,8 +32,9 @@ from autograder.engine.options import GradeOptions
 from autograder.engine.result import Result
 from autograder.reports.feedback import feedback_html
 from autograder.reports.files import write_atomic
-from autograder.reports.gradebook import gradebook_csv, result_path, write_result
-from autograder.reports.summary import class_summary, summary_html
+from autograder.reports.marks import Marks
+from autograder.reports.gradebook import result_path, write_result
+from autograder.reports.rebuild import graded_class, write_index, write_reports
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Batch:
     graded: int = 0
     interrupted: bool = False
     summary: dict[str, Any] = field(default_factory=dict)
+    marks: dict[str, Marks] = field(default_factory=dict)  # by id: written grades and late penalty included
+    warnings: list[str] = field(default_factory=list)
 
 
 def default_jobs() -> int:
@@ -60,7 +65,9 @@ def bundle_digest(assignment: Assignment) -> str:
     for path in sorted(p for p in assignment.bundle.rglob("*") if p.is_file()):
         digest.update(path.relative_to(assignment.bundle).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
-    digest.update(json.dumps(assignment.config, default=repr, sort_keys=True).encode())
+    # the late policy changes reports, not grades: a new due date must not regrade the class
+    config = dataclasses.replace(assignment.config, late=LatePolicy())
+    digest.update(json.dumps(config, default=repr, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -181,10 +188,12 @@ def run_batch(paths: list[Path] | Found, assignment: Assignment, out_dir: Path, 
             pool.shutdown(wait=True, cancel_futures=True)
     batch.results.sort(key=lambda r: r.submission)
     if not batch.interrupted:
-        write_atomic(out_dir / "gradebook.csv", gradebook_csv(batch.results))
-        batch.summary = class_summary(batch.results, skipped=found.skipped, duplicates=found.duplicates)
-        write_atomic(out_dir / "summary.json", json.dumps(batch.summary, indent=1, sort_keys=True) + "\n")
-        write_atomic(out_dir / "summary.html", summary_html(batch.summary))
+        # gradebook, feedback and summary with the TAs' written-question grades and the late policy;
+        # a manual.csv or extensions.csv a TA must fix raises here, after every result is stored
+        write_index(out_dir, found)
+        graded = graded_class(out_dir, assignment, batch.results, found)
+        batch.marks, batch.warnings = graded.marks, graded.warnings
+        batch.summary = write_reports(graded)
     return batch
 
 

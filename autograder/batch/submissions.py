@@ -15,6 +15,15 @@ Arguments are files or folders; folders are searched recursively. Hidden names (
   ``doejane_LATE_12345_67890_hw01-1.ipynb`` (name, optional LATE, user id, submission id, the
   uploaded file's name; both ids have at least 3 digits). Id: ``doejane_12345``. Several files
   of one student: the largest submission id is graded (Canvas numbers re-submissions upwards).
+- **Moodle "Download all submissions"**: ``Jane Doe_1234567_assignsubmission_file_hw01.ipynb``,
+  or the same name without the file part as a folder holding the files ("Download submissions in
+  folders"), or ``Participant 1234567_assignsubmission_file_...`` under blind marking (full name,
+  participant number, the submission plugin, the uploaded file's name). Id:
+  ``Jane_Doe_1234567`` (``Participant_1234567``). Several notebooks of one participant: the one
+  named after the assignment, else the last by name, is graded. A Moodle **grading worksheet**
+  (``Grades-....csv``, from "Download grading worksheet") among the inputs is not graded: its
+  ``Last modified (submission)`` gives each participant's submission time, and a status saying
+  "late" marks it late.
 - **otter export zip** (``hw01_2024_01_15T10_20_30_123456.zip``) and **plain notebook**: id from
   the file name, without otter's timestamp (kept in ``submitted``, the student's local time).
   A file named after the assignment (``hw01.ipynb``, ``HW01 (1).ipynb``, ``hw01-2.ipynb``) in a
@@ -22,6 +31,11 @@ Arguments are files or folders; folders are searched recursively. Hidden names (
   ``submissions/alice/hw01.ipynb`` -> ``alice``. Ids that still collide get their parent folders'
   names in front, up to three, as few as make them unique (``sec1-alice``, ``alice-hw01``). Plain
   files carry no student identity, so two of them are never taken for one student's re-submission.
+
+Canvas's ``LATE`` marker is kept (``late_marker``), and each submission keeps what the LMS said
+about its student(s) (``people``: name, email, sid, Canvas user id, Moodle participant number) so
+that ``nncourse export`` can match it to a roster. ``lms_time`` is a submission time from an LMS's
+own records only (Gradescope, Moodle's worksheet): otter's zip timestamp is the student's clock.
 
 Every id is made filesystem-safe with :func:`autograder.reports.files.safe_name`; ids still equal
 after all that get ``-2``, ``-3``, ... in path order. The result does not depend on the order in
@@ -31,6 +45,7 @@ executed here; files that cannot be graded are reported in ``Found.skipped``.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -47,7 +62,21 @@ GRADABLE = (".ipynb", ".zip")
 _OTTER_STAMP = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{4}_\d\d_\d\dT\d\d_\d\d_\d\d_\d{6})$")
 _CANVAS = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9-]*)_(?:(?i:late)_)?(?P<user>\d{3,})_"
                      r"(?P<number>\d{3,})_(?P<original>.+)$")
+_MOODLE = re.compile(r"^(?:Participant (?P<blind>\d+)|(?P<name>.+?)_(?P<participant>\d+))"
+                     r"_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<original>.*))?$")
 _COPY_MARK = re.compile(r"(?:[-_ ]\d+|\s*\(\d+\))$")  # hw01-1, hw01_2, "hw01 (1)"
+
+
+@dataclass(frozen=True)
+class Person:
+    """What an LMS's download says about one student ("" where it says nothing)."""
+
+    name: str = ""
+    email: str = ""
+    sid: str = ""
+    canvas_id: str = ""           # Canvas user id (the gradebook's ID column)
+    moodle_participant: str = ""  # Moodle's participant number (the worksheet's Identifier)
+    login: str = ""               # a login-like name: Canvas's name part, a folder's name
 
 
 @dataclass(frozen=True)
@@ -56,8 +85,24 @@ class Submission:
 
     id: str          # student id, filesystem-safe (safe_name), unique in the batch
     path: Path       # the .ipynb or .zip to grade
-    source: str      # "file", "canvas", "gradescope", "zip"
+    source: str      # "file", "canvas", "moodle", "gradescope", "zip"
     submitted: str   # ISO time used to pick the newest ("" when unknown)
+    lms_time: str = ""          # submission time from the LMS's records (ISO; "" when unknown)
+    late_marker: bool = False   # the LMS marked it late (Canvas's LATE, Moodle's status)
+    people: tuple[Person, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "path": str(self.path), "source": self.source, "submitted": self.submitted,
+                "lms_time": self.lms_time, "late_marker": self.late_marker,
+                "people": [{k: v for k, v in vars(p).items() if v} for p in self.people]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Submission":
+        return cls(str(data["id"]), Path(data.get("path", "")), str(data.get("source", "")),
+                   str(data.get("submitted", "")), str(data.get("lms_time", "")),
+                   bool(data.get("late_marker")),
+                   tuple(Person(**{k: str(v) for k, v in p.items() if k in Person.__dataclass_fields__})
+                         for p in data.get("people", []) if isinstance(p, dict)))
 
 
 @dataclass
@@ -78,6 +123,9 @@ class _Entry:
     id: str = ""                                     # canvas / gradescope: the student id
     identity: tuple | None = None                    # one student (or group): newest one is graded
     rank: tuple = ()                                 # larger is newer, within one identity
+    lms_time: str = ""
+    late_marker: bool = False
+    people: tuple[Person, ...] = ()
 
 
 def find_submissions(paths: list[Path], assignment: str) -> Found:
@@ -92,6 +140,7 @@ def find_submissions(paths: list[Path], assignment: str) -> Found:
         raise ValueError(f"no such file or folder: {', '.join(missing)}")
     entries: list[_Entry] = []
     skipped: list[dict] = []
+    worksheets: list[Path] = []
     for path in paths:
         if path.is_dir() and (path / METADATA).is_file():
             entries += _gradescope(path, assignment, skipped)
@@ -100,13 +149,14 @@ def find_submissions(paths: list[Path], assignment: str) -> Found:
         elif path.name == METADATA:
             entries += _gradescope(path.parent, assignment, skipped)
         elif path.is_dir():
-            entries += _scan(path, path, assignment, skipped)
+            entries += _scan(path, path, assignment, skipped, worksheets)
         else:
-            entries += _file(path, None, assignment, skipped)
+            entries += _file(path, None, assignment, skipped, worksheets)
+    _apply_worksheets(entries, worksheets, skipped)
 
     # the same file reached twice (a folder and a file in it): keep the most informed reading,
     # whatever the order of the arguments (a folder's name, found by walking, beats the stem)
-    priority = {"gradescope": 0, "canvas": 1, "zip": 2, "file": 2}
+    priority = {"gradescope": 0, "canvas": 1, "moodle": 1, "zip": 2, "file": 2}
     by_file: dict[Path, _Entry] = {}
     for entry in sorted(entries, key=lambda e: (priority[e.source], str(e.path), e.parts, e.id)):
         by_file.setdefault(entry.path.resolve(), entry)
@@ -118,7 +168,8 @@ def find_submissions(paths: list[Path], assignment: str) -> Found:
     duplicates = [{"submission": winner.id, "path": str(e.path), "kept": str(winner.path)}
                   for e, winner in older]
     return Found(
-        submissions=sorted((Submission(e.id, e.path, e.source, e.submitted) for e in kept),
+        submissions=sorted((Submission(e.id, e.path, e.source, e.submitted, e.lms_time, e.late_marker,
+                                       e.people or (Person(login=e.id),)) for e in kept),
                            key=lambda s: (s.id, str(s.path))),
         duplicates=sorted(duplicates, key=lambda d: (d["submission"], d["path"])),
         skipped=sorted(skipped, key=lambda s: (s["path"], s["reason"])),
@@ -160,15 +211,17 @@ def _files(folder: Path, skipped: list[dict]) -> Iterator[Path]:
             yield child
 
 
-def _scan(folder: Path, root: Path, assignment: str, skipped: list[dict]) -> list[_Entry]:
+def _scan(folder: Path, root: Path, assignment: str, skipped: list[dict], worksheets: list[Path]) -> list[_Entry]:
     entries: list[_Entry] = []
     for child in _children(folder, skipped):
         if child.is_dir() and (child / METADATA).is_file():
             entries += _gradescope(child, assignment, skipped)
+        elif child.is_dir() and _MOODLE.match(child.name):
+            entries += _moodle_folder(child, assignment, skipped)
         elif child.is_dir():
-            entries += _scan(child, root, assignment, skipped)
+            entries += _scan(child, root, assignment, skipped, worksheets)
         else:
-            entries += _file(child, root, assignment, skipped)
+            entries += _file(child, root, assignment, skipped, worksheets)
     return entries
 
 
@@ -191,21 +244,104 @@ def _is_assignment(stem: str, assignment: str) -> bool:
     return name.lower() == assignment.lower() or _COPY_MARK.sub("", name).lower() == assignment.lower()
 
 
-def _file(path: Path, root: Path | None, assignment: str, skipped: list[dict]) -> list[_Entry]:
+def _file(path: Path, root: Path | None, assignment: str, skipped: list[dict],
+          worksheets: list[Path] | None = None) -> list[_Entry]:
     suffix = path.suffix.lower()
+    if suffix == ".csv" and worksheets is not None and _is_worksheet(path):
+        worksheets.append(path)
+        return []
     if suffix not in GRADABLE:
         skipped.append({"path": str(path), "reason": "not a notebook or zip"})
         return []
     stem, submitted = _base(path.stem) if suffix == ".zip" else (path.stem, "")
+    moodle = _MOODLE.match(path.name)
+    if moodle and moodle["original"]:
+        original = Path(moodle["original"]).stem
+        return [_moodle_entry(path, moodle, original, assignment)]
     canvas = _CANVAS.match(stem)
     if canvas:
         student = safe_name(f"{canvas['name']}_{canvas['user']}")
+        late = bool(re.match(r"^[A-Za-z][A-Za-z0-9-]*_(?i:late)_", stem))
         return [_Entry(path, "canvas", submitted, id=student, identity=("canvas", student),
-                       rank=(int(canvas["number"]),))]
+                       rank=(int(canvas["number"]),), late_marker=late,
+                       people=(Person(canvas_id=canvas["user"], login=canvas["name"]),))]
     parents = list(path.resolve().parent.parts)
     named_by_folder = root is not None and path.parent != root and _is_assignment(stem, assignment)
     parts = parents if named_by_folder else [*parents, stem]
     return [_Entry(path, "zip" if suffix == ".zip" else "file", submitted, parts=parts)]
+
+
+# ------------------------------------------------------------------------------------------
+# Moodle downloads: the file or folder name carries the full name and participant number
+
+
+def _moodle_entry(path: Path, match: re.Match, original_stem: str, assignment: str) -> _Entry:
+    participant = match["blind"] or match["participant"]
+    name = "" if match["blind"] else match["name"]
+    student = safe_name(f"{name or 'Participant'}_{participant}")
+    return _Entry(path, "moodle", id=student, identity=("moodle", participant),
+                  rank=(_is_assignment(original_stem, assignment), path.name),
+                  people=(Person(name=name, moodle_participant=participant),))
+
+
+def _moodle_folder(folder: Path, assignment: str, skipped: list[dict]) -> list[_Entry]:
+    """A "Download submissions in folders" folder: its notebooks (or zips) belong to one participant."""
+    match = _MOODLE.match(folder.name)
+    files = list(_files(folder, skipped))
+    gradable = [f for f in files if f.suffix.lower() in GRADABLE]
+    for other in files:
+        if other not in gradable:
+            skipped.append({"path": str(other), "reason": "not a notebook or zip"})
+    return [_moodle_entry(f, match, _base(f.stem)[0], assignment) for f in gradable]
+
+
+_WORKSHEET_TIMES = ("%A, %d %B %Y, %I:%M %p", "%A, %B %d, %Y, %I:%M %p", "%A, %d %B %Y, %H:%M",
+                    "%d %B %Y, %I:%M %p", "%B %d, %Y, %I:%M %p", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+def _is_worksheet(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return "Identifier" in header and "Last modified (submission)" in header
+
+
+def worksheet_time(text: str) -> str:
+    """A worksheet's "Last modified (submission)" as a naive ISO time (the site's zone), or ""."""
+    text = " ".join(text.split())
+    for pattern in _WORKSHEET_TIMES:
+        try:
+            return datetime.strptime(text, pattern).isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
+def read_worksheet(path: Path) -> dict[str, tuple[str, bool]]:
+    """{participant number: (submission time or "", marked late)} from a Moodle grading worksheet."""
+    times: dict[str, tuple[str, bool]] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            number = re.search(r"(\d+)\s*$", row.get("Identifier") or "")
+            if number:
+                status = (row.get("Status") or "").lower()
+                times[number[1]] = (worksheet_time(row.get("Last modified (submission)") or ""),
+                                    bool(re.search(r"\blate\b", status)))
+    return times
+
+
+def _apply_worksheets(entries: list[_Entry], worksheets: list[Path], skipped: list[dict]) -> None:
+    times: dict[str, tuple[str, bool]] = {}
+    for sheet in sorted(worksheets):
+        try:
+            times.update(read_worksheet(sheet))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            skipped.append({"path": str(sheet), "reason": f"Moodle grading worksheet cannot be read ({exc})"})
+    for entry in entries:
+        if entry.source == "moodle" and entry.identity and entry.identity[1] in times:
+            entry.lms_time, entry.late_marker = times[entry.identity[1]]
 
 
 # ------------------------------------------------------------------------------------------
@@ -248,6 +384,16 @@ def _get(record: Any, key: str) -> Any:
     if not isinstance(record, dict):
         return None
     return record.get(f":{key}", record.get(key))
+
+
+def _people(record: Any) -> tuple[Person, ...]:
+    submitters = _get(record, "submitters")
+    found = []
+    for person in submitters if isinstance(submitters, list) else []:
+        values = {key: str(_get(person, key) or "").strip() for key in ("name", "email", "sid")}
+        if any(values.values()):
+            found.append(Person(**values))
+    return tuple(sorted(found, key=lambda p: (p.sid, p.email, p.name)))
 
 
 def _submitter_ids(record: Any) -> list[str]:
@@ -332,6 +478,7 @@ def _gradescope(root: Path, assignment: str, skipped: list[dict], only: str | No
         number = re.search(r"(\d+)$", Path(key).stem)
         entry = _Entry(chosen, "gradescope", created.isoformat() if created else "",
                        id="-".join(students) or safe_name(Path(key).stem),
+                       lms_time=created.isoformat() if created else "", people=_people(record),
                        rank=(created is not None, created or datetime.min.replace(tzinfo=timezone.utc),
                              int(number[1]) if number else -1))
         if students:

@@ -11,9 +11,12 @@ import base64
 import binascii
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.engine.result import CellResult, Image, Result, TestResult
+
+if TYPE_CHECKING:
+    from autograder.reports.marks import Marks
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_IMAGE_BYTES = 2 * 1024 * 1024  # a larger "plot" is left out rather than bloating the page
@@ -149,10 +152,17 @@ def _cells_section(cells: list[CellResult]) -> str:
         (f"<h3>Your plots</h3>\n{images}" if images else "")
 
 
-def feedback_html(result: Result) -> str:
-    """The feedback page for one graded submission (deterministic: no clock, no randomness)."""
+def feedback_html(result: Result, marks: "Marks | None" = None) -> str:
+    """The feedback page for one graded submission (deterministic: no clock, no randomness).
+
+    ``marks`` adds the written questions' points and comments, the late penalty and the final score.
+    """
+    from autograder.reports.marks_html import late_html, score_box_html, written_html
+
+    score = (score_box_html(marks) if marks is not None else
+             f'<p><strong>Score: {num(result.score)} / {num(result.max_score)}</strong></p>\n')
     body = [f"<h1>{esc(result.assignment)}: feedback for {esc(result.submission)}</h1>\n",
-            f'<div class="box">\n<p><strong>Score: {num(result.score)} / {num(result.max_score)}</strong></p>\n'
+            f'<div class="box">\n{score}'
             f"<p>Status: <strong>{esc(result.status)}</strong>. {esc(STATUS_TEXT.get(result.status, ''))}</p>\n"
             f"<p>{esc(result.message)}</p>\n</div>\n"]
     names = {q.name for q in result.questions}
@@ -161,6 +171,8 @@ def feedback_html(result: Result) -> str:
                     f"<p>{esc(question.message)}</p>\n")
         body.append(_tests_table(question.tests))
         body.append(_cells_section([c for c in result.cells if c.question == question.name]))
+    if marks is not None:
+        body.append(written_html(marks) + late_html(marks))
     other = _cells_section([c for c in result.cells if c.question not in names])
     if other:
         body.append(f"<h2>Other cells</h2>\n{other}")

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from autograder.engine.result import Result
+from autograder.reports.marks import Marks
 from autograder.reports.files import safe_name, write_atomic
 
 
@@ -27,29 +28,65 @@ def _questions(results: list[Result]) -> list[str]:
     return names
 
 
-def gradebook_csv(results: list[Result]) -> str:
-    """One row per submission: points per question, total, max, status, message (timing left out)."""
+def gradebook_csv(results: list[Result], marks: dict[str, Marks] | None = None) -> str:
+    """One row per submission: points per question, total, max, status, message (timing left out).
+
+    With ``marks`` (written-question grades and late penalties) the row also has each written
+    question (empty until graded), ``autograded``, ``written``, ``raw``, ``late_penalty``, the
+    ``ungraded`` written questions and ``late``; ``total`` and ``max`` are then the final score and
+    the notebook's full points.
+    """
     questions = _questions(results)
+    written = [w.question for w in next(iter(marks.values())).written] if marks else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *questions, "total", "max", "status", "message"])
+    extra = ["autograded", "written", "raw", "late_penalty"] if marks else []
+    after = ["ungraded", "late"] if marks else []
+    writer.writerow(["submission", *questions, *written, *extra, "total", "max", *after, "status", "message"])
     for result in sorted(results, key=lambda r: r.submission):
         points = result.points_by_question()
+        m = marks.get(result.submission) if marks else None
+        if m is None:
+            writer.writerow([result.submission, *[points.get(q, 0) for q in questions],
+                             *[""] * (len(written) + len(extra)), result.score, result.max_score,
+                             *[""] * len(after), result.status, result.message])
+            continue
+        by_question = {w.question: w.points for w in m.written}
         writer.writerow([result.submission, *[points.get(q, 0) for q in questions],
-                         result.score, result.max_score, result.status, result.message])
+                         *["" if by_question.get(q) is None else f"{by_question[q]:g}" for q in written],
+                         f"{m.autograded:g}", f"{m.written_points:g}", f"{m.raw:g}", f"{m.penalty:g}",
+                         f"{m.final:g}", f"{m.max_score:g}", ";".join(m.ungraded), _late(m),
+                         result.status, result.message])
     return buffer.getvalue()
 
 
-def score_table(results: list[Result]) -> str:
-    """A plain-text table for the terminal."""
+def _late(marks: Marks) -> str:
+    late = marks.lateness
+    if late is None or not late.late:
+        return ""
+    if late.flag_only:
+        return f"marked late by {late.source or 'the LMS'}"
+    return f"{late.late_minutes / 60:.1f} h late, -{late.percent:g}%"
+
+
+def score_table(results: list[Result], marks: dict[str, Marks] | None = None) -> str:
+    """A plain-text table for the terminal (with ``marks``: written points and the final total)."""
     if not results:
         return "(no submissions)"
     questions = _questions(results)
-    rows = [["submission", *questions, "total", "status"]]
+    written = [w.question for w in next(iter(marks.values())).written] if marks else []
+    rows = [["submission", *questions, *written, "total", "status"]]
     for result in sorted(results, key=lambda r: r.submission):
         points = result.points_by_question()
+        m = marks.get(result.submission) if marks else None
+        if m is None:
+            rows.append([result.submission[:40], *[str(points.get(q, 0)) for q in questions], *["-"] * len(written),
+                         f"{result.score}/{result.max_score}", result.status])
+            continue
+        by_question = {w.question: w.points for w in m.written}
         rows.append([result.submission[:40], *[str(points.get(q, 0)) for q in questions],
-                     f"{result.score}/{result.max_score}", result.status])
+                     *["-" if by_question.get(q) is None else f"{by_question[q]:g}" for q in written],
+                     f"{m.final:g}/{m.max_score:g}", result.status])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -72,18 +72,39 @@ def _copying_groups(results: list[Result]) -> list[dict[str, Any]]:
     return sorted(groups, key=lambda g: (-g["size"], [m["submission"] for m in g["submissions"]]))
 
 
+def _written(marks: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per written question: how many answers are graded, and their mean points so far."""
+    rows: dict[str, dict[str, Any]] = {}
+    for m in marks.values():
+        for w in m.written:
+            row = rows.setdefault(w.question, {"name": w.question, "max_score": w.max_score, "answers": 0,
+                                               "graded": 0, "points": []})
+            row["answers"] += w.answered
+            if w.points is not None:
+                row["graded"] += 1
+                row["points"].append(w.points)
+    return [{"name": r["name"], "max_score": r["max_score"], "answers": r["answers"], "graded": r["graded"],
+             "mean": _round(statistics.fmean(r.pop("points"))) if r["points"] else None}
+            for r in rows.values()]
+
+
 def class_summary(results: list[Result], *, skipped: list[dict[str, Any]] | None = None,
-                  duplicates: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                  duplicates: list[dict[str, Any]] | None = None,
+                  marks: dict[str, Any] | None = None) -> dict[str, Any]:
     """Summarise a batch of results for summary.json.
 
     ``skipped``: files that were not graded, ``[{path, reason}]``; ``duplicates``: submissions
     found more than once, ``[{submission, path, kept}]``. Lists are sorted, so the same results
-    give the same dict whatever their order (only ``slowest`` varies between runs).
+    give the same dict whatever their order (only ``slowest`` varies between runs). With
+    ``marks`` (:class:`~autograder.reports.marks.Marks` by id) scores are final scores (written
+    points in, late penalties out) and ``written`` says how far the written questions are graded.
     """
     results = sorted(results, key=lambda r: r.submission)
     gradable = [r for r in results if r.status != "ungradable"]
-    scores = [float(r.score) for r in results]
-    max_score = max((r.max_score for r in results), default=0)
+    final = {r.submission: marks[r.submission] for r in results if marks and r.submission in marks}
+    scores = [float(final[r.submission].final if r.submission in final else r.score) for r in results]
+    max_score = max((final[r.submission].max_score if r.submission in final else r.max_score for r in results),
+                    default=0)
     tests, questions = _tests_and_questions(gradable)
     timed = sorted(results, key=lambda r: (-r.seconds, r.submission))
     return {
@@ -97,7 +118,11 @@ def class_summary(results: list[Result], *, skipped: list[dict[str, Any]] | None
         "histogram": _histogram(scores, float(max_score)),
         "tests": tests,
         "questions": questions,
-        "results": [{"submission": r.submission, "score": r.score, "status": r.status} for r in results],
+        "results": [{"submission": r.submission, "score": score, "status": r.status,
+                     **({"ungraded": final[r.submission].ungraded, "late_penalty": final[r.submission].penalty}
+                        if r.submission in final else {})}
+                    for r, score in zip(results, [int(x) if x.is_integer() else x for x in scores])],
+        "written": _written(final),
         "slowest": [{"submission": r.submission, "seconds": r.seconds} for r in timed[:SLOWEST]],
         "copying": _copying_groups(results),
         "skipped": sorted(({"path": _plain(s.get("path")), "reason": _plain(s.get("reason"))}
@@ -163,6 +188,12 @@ def summary_html(summary: dict[str, Any]) -> str:
             _table(["question", "mean points", "out of"],
                    [[esc(q["name"]), num(q["mean"]), num(q["max_score"])]
                     for q in summary.get("questions", [])], "No gradable submissions."),
+            *(["<h2>Written questions</h2>\n",
+               _table(["question", "graded", "mean points so far", "out of"],
+                      [[esc(w["name"]), f"{w['graded']} / {w['answers']}", num(w["mean"]) if w["mean"] is not None
+                        else "-", num(w["max_score"])] for w in summary.get("written", [])], ""),
+               '<p class="note">Written answers are graded in the review page (nncourse review); '
+               "ungraded ones count 0 until then.</p>\n"] if summary.get("written") else []),
             "<h2>Pass rate per test</h2>\n",
             _table(["test", "question", "kind", "passed", "graded", "rate"],
                    [[esc(t["name"]), esc(t["question"]), "hidden" if t["hidden"] else "public",
@@ -186,7 +217,9 @@ def summary_html(summary: dict[str, Any]) -> str:
                    [[_link(d["submission"]), esc(d["path"]), esc(d["kept"])]
                     for d in summary.get("duplicates", [])], "No duplicates."),
             "<h2>All submissions</h2>\n",
-            _table(["submission", "score", "status"],
+            _table(["submission", "score", "status", "written not graded", "late penalty"],
                    [[_link(r["submission"]), f"{num(r['score'])} / {num(summary.get('max_score'))}",
-                     esc(r["status"])] for r in summary.get("results", [])], "No submissions.")]
+                     esc(r["status"]), esc(", ".join(r.get("ungraded", []))),
+                     num(r["late_penalty"]) if r.get("late_penalty") else ""]
+                    for r in summary.get("results", [])], "No submissions.")]
     return html_page(f"{summary.get('assignment')}: class summary", "".join(body))

@@ -160,7 +160,8 @@ def test_batch_writes_one_result_and_one_gradebook_row_per_submission(batch):
     assert {name: row["status"] for name, row in rows.items()} == {
         "solution": "ok", "first_cell_raises": "error", "syntax_error": "error", "exits": "kernel_died",
         "killed_with_child": "kernel_died", "losses_as_text": "ok", "not_json": "ungradable"}
-    assert rows["solution"]["total"] == rows["solution"]["max"] == "17"
+    # 17 autograded points; the written q6_written (2 points) counts 0 until a TA grades it
+    assert (rows["solution"]["total"], rows["solution"]["max"], rows["solution"]["ungraded"]) == ("17", "19", "q6_written")
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,11 +239,12 @@ def test_cli_grade_writes_a_gradebook_row_per_submission(tmp_path):
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         rows = {row["submission"]: row for row in reader}
-    assert reader.fieldnames == ["submission", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "total", "max",
+    assert reader.fieldnames == ["submission", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q6_written",
+                                 "autograded", "written", "raw", "late_penalty", "total", "max", "ungraded", "late",
                                  "status", "message"]
     assert {name: row["status"] for name, row in rows.items()} == {
         "alice": "error", "bob": "ungradable", "carol": "kernel_died"}
-    assert all(row["total"] == "0" and row["max"] == "17" for row in rows.values())
+    assert all(row["total"] == "0" and row["max"] == "19" for row in rows.values())
     assert "alice broke it" in rows["alice"]["message"]
     assert "empty" in rows["bob"]["message"]
     assert "exited with code 3" in rows["carol"]["message"]

@@ -313,3 +313,58 @@ def test_links_to_nothing_and_to_folders_are_skipped_with_a_reason(tmp_path):
     assert found.skipped == [
         {"path": str(tmp_path / "subs" / "ghost.ipynb"), "reason": "a link to nothing"},
         {"path": str(tmp_path / "subs" / "linked"), "reason": "a link to a folder (not followed)"}]
+
+
+# --------------------------------------------------------------------------------------------
+# Moodle downloads, Canvas's LATE marker and what each submission says about its student
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "lms"
+
+
+def test_moodle_bulk_download_files_and_folders_get_name_and_participant_ids(tmp_path):
+    notebook(tmp_path / "moodle" / "Jane Doe_1234567_assignsubmission_file_hw01.ipynb")
+    notebook(tmp_path / "moodle" / "Alice Liddell_1234568_assignsubmission_file" / "hw01.ipynb")
+    touch(tmp_path / "moodle" / "Alice Liddell_1234568_assignsubmission_file" / "notes.txt")
+    notebook(tmp_path / "moodle" / "Participant 1234570_assignsubmission_file_hw01.ipynb")
+    found = find_submissions([tmp_path / "moodle"], "hw01")
+    assert sorted(ids(found)) == ["Alice_Liddell_1234568", "Jane_Doe_1234567", "Participant_1234570"]
+    jane = next(s for s in found.submissions if s.id == "Jane_Doe_1234567")
+    assert (jane.source, jane.people[0].name, jane.people[0].moodle_participant) == ("moodle", "Jane Doe", "1234567")
+    assert [s["reason"] for s in found.skipped] == ["not a notebook or zip"]
+
+
+def test_moodle_participant_with_two_notebooks_gets_the_one_named_after_the_assignment(tmp_path):
+    notebook(tmp_path / "m" / "Jane Doe_1234567_assignsubmission_file_hw01.ipynb")
+    notebook(tmp_path / "m" / "Jane Doe_1234567_assignsubmission_file_scratch.ipynb")
+    found = find_submissions([tmp_path / "m"], "hw01")
+    assert [s.path.name for s in found.submissions] == ["Jane Doe_1234567_assignsubmission_file_hw01.ipynb"]
+    assert len(found.duplicates) == 1
+
+
+def test_moodle_grading_worksheet_among_inputs_gives_submission_times_and_late_status(tmp_path):
+    notebook(tmp_path / "m" / "Jane Doe_1234567_assignsubmission_file_hw01.ipynb")
+    notebook(tmp_path / "m" / "Alice Liddell_1234568_assignsubmission_file_hw01.ipynb")
+    worksheet = touch(tmp_path / "m" / "Grades-NN-HW1-42.csv", (DATA / "moodle_grading_worksheet.csv").read_text())
+    found = find_submissions([tmp_path / "m"], "hw01")
+    times = {s.id: (s.lms_time, s.late_marker) for s in found.submissions}
+    assert times == {"Jane_Doe_1234567": ("2026-02-06T23:40:00", False),
+                     "Alice_Liddell_1234568": ("2026-02-08T02:05:00", True)}
+    assert str(worksheet) not in [s["path"] for s in found.skipped]
+
+
+def test_canvas_late_marker_is_kept_and_gradescope_times_are_lms_times(tmp_path):
+    notebook(tmp_path / "canvas" / "doejane_LATE_12345_67890_hw01.ipynb")
+    notebook(tmp_path / "canvas" / "liddellalice_12346_67891_hw01.ipynb")
+    found = find_submissions([tmp_path / "canvas", gradescope_export(tmp_path / "gs")], "hw01")
+    by_id = {s.id: s for s in found.submissions}
+    assert by_id["doejane_12345"].late_marker and not by_id["liddellalice_12346"].late_marker
+    assert by_id["doejane_12345"].people[0].canvas_id == "12345" and by_id["doejane_12345"].lms_time == ""
+    assert by_id["3031"].lms_time.startswith("2024-02-01T17:03:57") and by_id["3031"].people[0].email == "alice@example.edu"
+
+
+def test_submission_round_trips_through_its_dict(tmp_path):
+    notebook(tmp_path / "c" / "doejane_LATE_12345_67890_hw01.ipynb")
+    submission = find_submissions([tmp_path / "c"], "hw01").submissions[0]
+    from autograder.batch.submissions import Submission
+
+    assert Submission.from_dict(submission.to_dict()) == submission

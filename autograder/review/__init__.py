@@ -1,0 +1,1 @@
+"""``nncourse review``: a local web page where TAs grade written answers question by question."""
