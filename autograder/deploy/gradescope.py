@@ -26,6 +26,7 @@ from packaging.requirements import Requirement
 
 from autograder import paths
 from autograder.authoring.build import ensure_bundle
+from autograder.authoring.verify import VERIFIED_FILE
 from autograder.engine.result import Result
 
 # What grading needs at run time (building notebooks needs otter and Jupyter; grading does not).
@@ -143,7 +144,7 @@ def build_zip(assignment: str, out: Path) -> Path:
         ("requirements-torch.txt", ("\n".join(torch_pins) + "\n").encode(), False),
         ("requirements.txt", ("\n".join(pins) + "\n").encode(), False),
     ]
-    files += [(name, data, False) for name, data in _tree(bundle, "bundle")]
+    files += [(name, data, False) for name, data in _tree(bundle, "bundle") if name != f"bundle/{VERIFIED_FILE}"]
     package = [("nncourse/pyproject.toml", (root / "pyproject.toml").read_bytes())]
     if (root / "README.md").is_file():
         package.append(("nncourse/README.md", (root / "README.md").read_bytes()))
