@@ -167,11 +167,18 @@ def gradescope(assignment: str, out_file: Path | None) -> None:
 @main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True)
 @click.option("--jobs", type=int, default=min(2, os.cpu_count() or 1), show_default=True)
-def demo(out_dir: Path, jobs: int) -> None:
-    """Build every assignment and grade the bundled sample submissions, offline."""
+@click.argument("assignments", nargs=-1)
+def demo(out_dir: Path, jobs: int, assignments: tuple[str, ...]) -> None:
+    """Grade the bundled sample submissions of ASSIGNMENTS (default: all), offline; exit 1 if a
+    score differs from the one the corpus expects."""
+    from autograder.authoring.build import BuildError
     from autograder.demo import run_demo
 
-    run_demo(out_dir, jobs=jobs, echo=click.echo)
+    try:
+        agree = run_demo(out_dir, jobs=jobs, assignments=list(assignments) or None, echo=click.echo)
+    except BuildError as exc:
+        _fail(str(exc))
+    sys.exit(0 if agree else 1)
 
 
 if __name__ == "__main__":

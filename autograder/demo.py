@@ -1,4 +1,4 @@
-"""``nncourse demo``: build every assignment, then grade sample submissions offline.
+"""``nncourse demo``: make sure every grading bundle is built, then grade sample submissions offline.
 
 The samples are the grading corpus in ``tests/corpus/<hw>/``: the solution, the untouched student
 notebook, and realistic buggy, alternative and gamed submissions, each with the points it must get.
@@ -11,7 +11,7 @@ from typing import Callable
 
 from autograder import paths
 from autograder.batch.run import grade_many
-from autograder.authoring.build import build
+from autograder.authoring.build import assignment_names, build
 from autograder.authoring.corpus import materialise
 from autograder.engine.assignment import Assignment
 from autograder.reports.gradebook import score_table
@@ -30,12 +30,19 @@ def _sample(made: list) -> list:
     return chosen
 
 
-def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print) -> None:
-    """Build, grade a few corpus submissions per assignment, and say where the outputs are."""
-    echo("Building assignments from solutions/ ...")
-    build()
-    for corpus_dir in sorted(paths.corpus_dir().glob("hw*")):
-        hw = corpus_dir.name
+def run_demo(out_dir: Path, *, jobs: int = 2, assignments: list[str] | None = None,
+             echo: Callable[[str], None] = print) -> bool:
+    """Grade a few corpus submissions of each assignment (all by default) and say where the outputs
+    are; True when every score equals its manifest."""
+    names = assignments or assignment_names()
+    echo(f"Checking the grading bundles of {', '.join(names)} (built from solutions/ when missing or stale) ...")
+    stale = build(names, check=True)
+    if stale:
+        echo("  the committed student notebooks differ from their masters (run `nncourse build`): "
+             + ", ".join(stale))
+    all_agree = True
+    for hw in names:
+        corpus_dir = paths.corpus_dir(hw)
         samples = out_dir / hw / "submissions"
         made = _sample(materialise(hw, corpus_dir, samples))
         chosen = {entry.name for entry, _ in made}
@@ -50,6 +57,7 @@ def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = prin
         expected = {entry.name: sum(entry.expect.values()) for entry, _ in made}
         echo("\n" + score_table(results))
         agree = all(r.score == expected[r.submission] for r in results)
+        all_agree = all_agree and agree
         echo(f"\nEvery score equals the corpus manifest: {'yes' if agree else 'NO'}")
         echo(f"Gradebook: {out_dir / hw / 'gradebook.csv'}")
         echo(f"Feedback per student: {out_dir / hw / 'feedback'}; class summary: {out_dir / hw / 'summary.html'}")
@@ -57,3 +65,4 @@ def run_demo(out_dir: Path, *, jobs: int = 2, echo: Callable[[str], None] = prin
         for entry, _ in made:
             if entry.description:
                 echo(f"  {entry.name}: {entry.description}")
+    return all_agree

@@ -124,11 +124,12 @@ class Sampler(threading.Thread):
             self.total_pss = max(self.total_pss, total)
 
 
-def grade(subs: Path, out: Path, jobs: int, sample: bool) -> tuple[float, Sampler | None]:
+def grade(subs: Path, out: Path, jobs: int, sample: bool) -> tuple[float, float, Sampler | None]:
+    """Run ``nncourse grade``: (wall seconds, epoch time it started, memory sampler)."""
     command = [sys.executable, "-m", "autograder.cli", "grade", HW, str(subs), "--out", str(out),
                "--jobs", str(jobs), "--fresh"]
     log = out.with_suffix(".log")
-    started = time.monotonic()
+    started, epoch = time.monotonic(), time.time()
     with open(log, "w") as stream:
         process = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, cwd=paths.course_root())
         sampler = Sampler(process.pid) if sample else None
@@ -141,7 +142,7 @@ def grade(subs: Path, out: Path, jobs: int, sample: bool) -> tuple[float, Sample
         sampler.join()
     if rc != 0:
         sys.exit(f"grading failed (rc {rc}): {shlex.join(command)}\n{log.read_text()[-3000:]}")
-    return wall, sampler
+    return wall, epoch, sampler
 
 
 def otter_zip(folder: Path) -> Path:
@@ -216,9 +217,9 @@ def main() -> None:
     try:
         subs = make_submissions(folder, args.copies, args.limit)
         n = len(subs)
-        rows, walls, top, sampled = [], {}, max(jobs_list), None
+        rows, walls, starts, top, sampled = [], {}, {}, max(jobs_list), None
         for jobs in jobs_list:
-            walls[jobs], sampler = grade(folder / "subs", folder / f"out-j{jobs}", jobs, jobs == top)
+            walls[jobs], starts[jobs], sampler = grade(folder / "subs", folder / f"out-j{jobs}", jobs, jobs == top)
             sampled = sampler or sampled
             rows.append((f"nncourse grade --jobs {jobs}", n, walls[jobs]))
         first = (folder / f"out-j{jobs_list[0]}" / "gradebook.csv").read_bytes()
@@ -236,9 +237,16 @@ def main() -> None:
         print(f"{'what':36} {'subs':>5} {'wall s':>8} {'s/sub':>7} {'subs/min':>9}")
         for what, count, wall in rows:
             print(f"{what:36} {count:>5} {wall:>8.1f} {wall / count:>7.2f} {60 * count / wall:>9.1f}")
-        seconds = [json.loads(f.read_text())["seconds"] for f in (folder / f"out-j{top}" / "results").glob("*.json")]
-        print(f"(mean grading time per submission in results/*.json, --jobs {top}, fork to verdict: "
-              f"{sum(seconds) / len(seconds):.2f} s)")
+        saved = [json.loads(f.read_text()) for f in (folder / f"out-j{top}" / "results").glob("*.json")]
+        seconds = [r["seconds"] for r in saved]
+        compute = [sum(c["seconds"] for c in r["cells"]) for r in saved]
+        print(f"per submission (--jobs {top}, mean over results/*.json): whole grading, fork to verdict, "
+              f"{sum(seconds) / len(seconds):.2f} s; the notebook's own cells {sum(compute) / len(compute):.2f} s; "
+              f"probes, checks and process start {(sum(seconds) - sum(compute)) / len(seconds):.2f} s")
+        for jobs in jobs_list:
+            first = min(f.stat().st_mtime for f in (folder / f"out-j{jobs}" / "results").glob("*.json"))
+            print(f"--jobs {jobs}: fixed start-up, command start to first submission graded: "
+                  f"{first - starts[jobs]:.1f} s")
         steady = {}  # seconds per submission between the first and the last result written
         for jobs in jobs_list:
             stamps = sorted(f.stat().st_mtime for f in (folder / f"out-j{jobs}" / "results").glob("*.json"))

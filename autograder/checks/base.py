@@ -24,14 +24,101 @@ class CheckFailed(AssertionError):
     """A check did not pass; the message is written for the student."""
 
 
-@dataclass(frozen=True)
 class Ref:
-    """A name in the student's notebook, resolved inside the student's process."""
+    """A name in the student's notebook, resolved inside the student's process.
 
-    name: str
+    The check library sends it to the student process as a reference. Plain Python in a hidden
+    test (``assert xor_param_count == 17``, ``abs(loss - 0.3) < 0.1``, ``len(history)``) uses its
+    *value* instead: the first such use asks the student process for it as plain data (a number,
+    string, list, array; a tensor arrives as a numpy array) and every later use reuses it. A class,
+    function or model has no plain value: those are checked through the check library.
+    """
+
+    __slots__ = ("name", "_value")
+    _MISSING = object()
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_value", Ref._MISSING)
 
     def wire(self) -> dict:
         return protocol.ref(self.name)
+
+    def value(self) -> Any:
+        """The plain value of the name in the student's notebook (fetched once)."""
+        if self._value is Ref._MISSING:
+            object.__setattr__(self, "_value", observe("value", self, subject=f"`{self.name}`"))
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Ref({self.name!r})"
+
+    def __hash__(self) -> int:
+        return hash(("Ref", self.name))
+
+    # comparisons and conversions of the value, as a plain hidden test uses them
+    def __eq__(self, other: Any) -> Any:
+        if isinstance(other, Ref):
+            return other.name == self.name
+        return _equal(self.value(), other)
+
+    def __ne__(self, other: Any) -> Any:
+        equal = self.__eq__(other)
+        return not equal if isinstance(equal, bool) else ~equal
+
+    def __str__(self) -> str:
+        return str(self.value())
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value(), spec)
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return getattr(self.value(), attribute)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.value(), dtype=dtype)
+
+
+def _equal(value: Any, other: Any) -> Any:
+    """``value == other`` as Python and numpy compare them (an array gives an array)."""
+    if isinstance(value, np.ndarray) or isinstance(other, np.ndarray):
+        return np.asarray(value) == np.asarray(other)
+    return value == other
+
+
+def _delegate(operator: str) -> Any:
+    def apply(self: Ref, *args: Any) -> Any:
+        value = self.value()
+        method = getattr(value, operator, None)
+        try:
+            result = NotImplemented if method is None else method(*args)
+            if result is NotImplemented:
+                raise TypeError(f"{operator.strip('_')} is not defined for it")
+            return result
+        except (TypeError, ValueError) as exc:
+            if value is None:
+                raise CheckFailed(f"`{self.name}` is None: give it a value in its cell and run that cell") from None
+            raise CheckFailed(f"`{self.name}` is a {type(value).__name__} "
+                              f"({_shape_of(value)}), which the test cannot use: {exc}") from None
+    apply.__name__ = operator
+    return apply
+
+
+def _shape_of(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"shape {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)} items"
+    return repr(value)[:40]
+
+
+for _operator in ("__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__float__", "__int__", "__index__",
+                  "__len__", "__iter__", "__getitem__", "__contains__", "__abs__", "__neg__", "__round__",
+                  "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                  "__rtruediv__", "__floordiv__", "__mod__", "__pow__", "__rpow__"):
+    setattr(Ref, _operator, _delegate(_operator))
 
 
 @dataclass

@@ -205,17 +205,24 @@ def check_returns_logits(model: Any, *, num_features: int = 2, classes: int = 5,
                          scale: float = 8.0, num_samples: int = 64) -> None:
     """``model`` returns one unnormalised score per class (logits), not softmax probabilities."""
     X = rng("logits-inputs").uniform(-scale, scale, size=(num_samples, num_features)).astype(np.float32)
-    seen = observe("forward", model, X, args=list(args))
-    out = np.asarray(seen["output"], dtype=np.float64)
+    out = np.asarray(observe("forward", model, X, args=list(args))["output"], dtype=np.float64)
     if out.shape != (num_samples, classes):
         fail(f"{label(model)} on an input of shape {X.shape}: expected {classes} scores per point, "
              f"shape ({num_samples}, {classes}), found {out.shape}")
+    refuse_probabilities(out, model)
+
+
+def refuse_probabilities(out: np.ndarray, model: Any) -> None:
+    """Scores (n, classes) must be finite logits: not softmax probabilities, not log-probabilities."""
     if not np.all(np.isfinite(out)):
         fail(f"{label(model)} returned NaN or infinite values")
     if np.all((out >= 0) & (out <= 1)) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4):
         fail(f"{label(model)} returns probabilities (every row sums to 1): return the raw scores "
-             "(logits) of the last nn.Linear; nn.CrossEntropyLoss applies the softmax itself, and a "
-             "second softmax flattens its gradients")
+             "(logits) of the last nn.Linear; nn.CrossEntropyLoss applies log-softmax itself, and a "
+             "softmax before it flattens the gradients so the loss stalls")
+    if np.all(out <= 0) and np.allclose(np.exp(out).sum(axis=1), 1.0, atol=1e-4):
+        fail(f"{label(model)} returns log-probabilities (log_softmax): return the raw scores of the last "
+             "nn.Linear, which nn.CrossEntropyLoss expects")
 
 
 def check_mlp_function(model: Any, *, sizes: list[int], activation: str = "relu", output: str | None = "sigmoid",

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import CheckFailed, budget, current, fail, label, observe, record, rng, seed_for
+from autograder.checks.classification import refuse_probabilities
 from autograder.checks.reference import layer_shapes, layer_values, linear_widths, mlp_formula, mlp_spec, random_mlp
 from student_lib.datasets import idx_file, read_idx
 
@@ -233,15 +234,7 @@ def check_digit_logits(model: Any, *, args: list | tuple = ()) -> None:
     if out.shape != (16, 10):
         fail(f"{label(model)} on images of shape {X.shape}: expected 10 scores per image, shape (16, 10), "
              f"found {out.shape}")
-    if not np.all(np.isfinite(out)):
-        fail(f"{label(model)} returned NaN or infinite values")
-    if np.all((out >= 0) & (out <= 1)) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4):
-        fail(f"{label(model)} returns probabilities (every row sums to 1): return the raw scores (logits) of "
-             "the last nn.Linear; nn.CrossEntropyLoss applies log-softmax itself, and a softmax before it "
-             "flattens the gradients so the loss stalls")
-    if np.all(out <= 0) and np.allclose(np.exp(out).sum(axis=1), 1.0, atol=1e-4):
-        fail(f"{label(model)} returns log-probabilities (log_softmax): return the raw scores of the last "
-             "nn.Linear, which nn.CrossEntropyLoss expects")
+    refuse_probabilities(out, model)
 
 
 # --- q4: evaluate ------------------------------------------------------------------------------

@@ -7,10 +7,28 @@ from typing import Any
 import numpy as np
 
 from autograder.probes.digits import _digit_tensors
-from autograder.probes.models import build_model, instantiate, load_parameters, model_device, parameter_values
+from autograder.probes.models import (build_model, instantiate, load_parameters, load_values_by_name, model_device,
+                                      parameter_values)
 from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_name
 
 
+
+
+def run_forward(module: Any, X: Any, *, training: bool) -> Any:
+    """``module`` on grader inputs without autograd, in train or eval mode (restored after); the
+    output must be a plain tensor."""
+    import torch
+
+    was_training = module.training
+    module.train(training)
+    try:
+        with torch.no_grad():
+            out = module(as_tensor(X).to(model_device(module)))
+    finally:
+        module.train(was_training)
+    if type(out) is not torch.Tensor:
+        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
+    return out
 
 @probe
 def architecture(model: Any, args: list | None = None, kwargs: dict | None = None) -> dict:
@@ -39,15 +57,7 @@ def forward(model: Any, X: np.ndarray, args: list | None = None, kwargs: dict | 
         with torch.no_grad():
             for param in module.parameters():
                 param.copy_(torch.randn(param.shape, dtype=param.dtype))
-    was_training = module.training
-    module.train(not eval_mode)
-    try:
-        with torch.no_grad():
-            out = module(as_tensor(X).to(model_device(module)))
-    finally:
-        module.train(was_training)
-    if type(out) is not torch.Tensor:
-        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
+    out = run_forward(module, X, training=not eval_mode)
     return {"output": plain(out, "model output"),
             "parameters": {name: plain(p, "parameter") for name, p in module.named_parameters()}}
 
@@ -76,25 +86,10 @@ def cnn_shapes(model: Any, images: np.ndarray) -> dict:
 @probe
 def digit_forward(model: Any, images: np.ndarray, values: dict | None = None, args: list | None = None) -> dict:
     """Outputs of a new ``model(*args)`` in eval mode on grader images, after loading grader values by name."""
-    import torch
-
     module = instantiate(model, args)
     if values is not None:
-        params = dict(module.named_parameters())
-        if set(params) != set(values):
-            raise WrongType(f"the model's parameters changed between two calls: {sorted(params)}")
-        with torch.no_grad():
-            for name, param in params.items():
-                value = torch.as_tensor(np.asarray(values[name]), dtype=param.dtype)
-                if tuple(param.shape) != tuple(value.shape):
-                    raise WrongType(f"parameter {name} has shape {tuple(param.shape)}, expected {tuple(value.shape)}")
-                param.copy_(value)
-    module.eval()
-    with torch.no_grad():
-        out = module(as_tensor(images).to(model_device(module)))
-    if type(out) is not torch.Tensor:
-        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
-    return {"output": plain(out, "model output")}
+        load_values_by_name(module, values)
+    return {"output": plain(run_forward(module, images, training=False), "model output")}
 
 
 @probe
@@ -105,28 +100,9 @@ def forward_with(model: Any, X: np.ndarray, values: dict, args: list | None = No
     ``values`` maps each parameter name (as ``named_parameters`` gives it) to an array of its shape,
     so a check can compare the output with a formula on parameters the grader chose.
     """
-    import torch
-
     module = instantiate(model, args, kwargs)
-    params = dict(module.named_parameters())
-    if set(params) != set(values):
-        raise WrongType(f"the model's parameters changed between two calls: {sorted(params)}")
-    with torch.no_grad():
-        for name, param in params.items():
-            value = torch.as_tensor(np.asarray(values[name]), dtype=param.dtype)
-            if tuple(param.shape) != tuple(value.shape):
-                raise WrongType(f"parameter {name} has shape {tuple(param.shape)}, expected {tuple(value.shape)}")
-            param.copy_(value)
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            out = module(as_tensor(X).to(model_device(module)))
-    finally:
-        module.train(was_training)
-    if type(out) is not torch.Tensor:
-        raise WrongType(f"forward should return a tensor, but it returned a {type_name(out)}")
-    return {"output": plain(out, "model output")}
+    load_values_by_name(module, values)
+    return {"output": plain(run_forward(module, X, training=False), "model output")}
 
 
 @probe
