@@ -12,7 +12,9 @@ from autograder import __version__
 
 
 def _fail(message: str) -> None:
-    click.echo(f"nncourse: {message}", err=True)
+    """Exit 2 with the message, one ``nncourse:`` line per problem (never a traceback)."""
+    for line in str(message).splitlines() or [""]:
+        click.echo(f"nncourse: {line}", err=True)
     sys.exit(2)
 
 
@@ -24,22 +26,44 @@ def main() -> None:
 
 @main.command()
 @click.argument("assignments", nargs=-1)
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if committed student notebooks are stale.")
-def build(assignments: tuple[str, ...], check: bool) -> None:
-    """Regenerate assignments/ and dist/ from the master notebooks in solutions/."""
-    from autograder.authoring.build import BuildError, build as run_build
+@click.option("--check", is_flag=True, help="Change nothing committed; exit 1 if committed student notebooks "
+                                            "are stale or an assignment fails its proof.")
+@click.option("--no-verify", is_flag=True, help="Skip the proof (grading the solution and the student notebook).")
+@click.option("--verify-all", is_flag=True, help="Prove every assignment built or checked, even those whose "
+                                                 "master is unchanged since their last proof.")
+def build(assignments: tuple[str, ...], check: bool, no_verify: bool, verify_all: bool) -> None:
+    """Regenerate assignments/ and dist/ from the master notebooks in solutions/, then prove each
+    assignment whose master changed: its solution must get full marks and its untouched student
+    notebook 0 on every autograded question, graded by the real grader (cpu profile)."""
+    from autograder.authoring.build import BuildError, assignment_names, build as run_build
+    from autograder.authoring.verify import is_verified, verify_assignments
 
+    names = list(assignments) or assignment_names()
     try:
-        stale = run_build(list(assignments) or None, check=check)
+        stale = run_build(names or None, check=check)
     except BuildError as exc:
         _fail(str(exc))
+    stale_names = {path.split("/")[1] for path in stale}
+    if check and stale:
+        click.echo("Stale generated files (run `nncourse build`):\n  " + "\n  ".join(stale), err=True)
+    problems: list[str] = []
+    if not no_verify:
+        todo = [n for n in names if n not in stale_names and (verify_all or not is_verified(n))]
+        try:
+            outcomes = verify_assignments(todo, echo=lambda m: click.echo(m, err=True))
+        except KeyboardInterrupt:
+            click.echo("Stopped: the assignments not yet proven stay unverified.", err=True)
+            sys.exit(130)
+        problems = [line for outcome in outcomes for line in outcome.problems]
+        for line in problems:
+            click.echo(f"nncourse: {line}", err=True)
+    if (check and stale) or problems:
+        sys.exit(1)
+    proven = "" if no_verify else "; each solution gets full marks and each student notebook 0"
     if check:
-        if stale:
-            click.echo("Stale generated files (run `nncourse build`):\n  " + "\n  ".join(stale), err=True)
-            sys.exit(1)
-        click.echo("Student notebooks are up to date with their master notebooks.")
+        click.echo(f"Student notebooks are up to date with their master notebooks{proven}.")
     else:
-        click.echo(f"Built {', '.join(assignments) or 'all assignments'}: assignments/ and dist/.")
+        click.echo(f"Built {', '.join(assignments) or 'all assignments'}: assignments/ and dist/{proven}.")
 
 
 @main.command()

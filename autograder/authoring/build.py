@@ -24,7 +24,9 @@ from typing import Callable
 
 from autograder import paths
 from autograder.authoring import cells
-from autograder.config import GRADING_CONFIG_MARKER, parse_grading_cell
+from autograder.authoring.verify import carry_record
+from autograder.config import GRADING_CONFIG_MARKER, OTTER_IGNORE_LINE, ConfigError, config_cell_body, \
+    has_ignore_line, parse_grading_cell
 from autograder.engine.assignment import SOURCE_FILE, bundle_problem, source_digest
 
 
@@ -45,16 +47,37 @@ def assignment_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / f"{p.name}.ipynb").is_file()) if root.is_dir() else []
 
 
-def split_master(master: dict) -> tuple[dict, dict]:
-    """Return (notebook for otter, grading config as a dict) from a master notebook."""
-    kept, config = [], None
-    for cell in master["cells"]:
-        if cell.get("cell_type") == "raw" and cells.source(cell).lstrip().startswith(GRADING_CONFIG_MARKER):
-            config = parse_grading_cell(cells.source(cell))
+def split_master(master: dict, where: str = "the master notebook") -> tuple[dict, dict]:
+    """Return (notebook for otter, grading config as a dict) from a master notebook.
+
+    ``where`` names the master in errors: every problem of the GRADING CONFIG cell is one line
+    naming the notebook, the cell and the key (a :class:`BuildError`).
+    """
+    kept, found = [], []
+    for position, cell in enumerate(master["cells"], start=1):
+        if config_cell_body(cells.source(cell)) is not None:
+            found.append((position, cell))
             continue
         kept.append(cell)
-    if config is None:
-        raise BuildError(f"the master notebook has no raw '{GRADING_CONFIG_MARKER}' cell")
+    if not found:
+        raise BuildError(f"{where}: no raw '{GRADING_CONFIG_MARKER}' cell (see autograder/config.py)")
+    if len(found) > 1:
+        raise BuildError(f"{where}: cells {', '.join(str(p) for p, _ in found)} are all GRADING CONFIG "
+                         "cells; keep one")
+    position, cell = found[0]
+    at = f"{where}, cell {position} ({GRADING_CONFIG_MARKER})"
+    problems = []
+    if cell.get("cell_type") != "raw":
+        problems.append(f"{at}: is a {cell.get('cell_type')} cell; make it a raw cell")
+    if not has_ignore_line(cells.source(cell)):
+        problems.append(f"{at}: its first line must be '{OTTER_IGNORE_LINE}', so that otter assign leaves "
+                        "the grader's settings out of the student notebook")
+    try:
+        config = parse_grading_cell(cells.source(cell))
+    except ConfigError as exc:
+        problems += [f"{at}: {problem}" for problem in exc.problems]
+    if problems:
+        raise BuildError("\n".join(problems))
     return {**master, "cells": kept}, config.to_dict()
 
 
@@ -86,8 +109,12 @@ def _run_otter_assign(master_path: Path, out_dir: Path) -> None:
 def build_assignment(name: str, out_root: Path, *, student: bool = True) -> BuildResult:
     """Build one assignment into ``out_root/assignments/<name>`` and ``out_root/dist/<name>``."""
     source_dir = paths.solutions_dir() / name
-    master = json.loads((source_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
-    otter_master, grading = split_master(master)
+    where = f"solutions/{name}/{name}.ipynb"
+    try:
+        master = json.loads((source_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise BuildError(f"{where} is not valid notebook JSON ({exc}); open it in Jupyter and save it again") from None
+    otter_master, grading = split_master(master, where)
     student_dir = out_root / "assignments" / name
     bundle_dir = out_root / "dist" / name
     with tempfile.TemporaryDirectory(prefix=f"nncourse-build-{name}-") as tmp:
@@ -96,6 +123,9 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
         (work / f"{name}.ipynb").write_text(json.dumps(otter_master, indent=1), encoding="utf-8")
         generated = Path(tmp) / "out"
         _run_otter_assign(work / f"{name}.ipynb", generated)
+        previous = Path(tmp) / "previous-bundle"
+        if bundle_dir.is_dir():
+            shutil.copytree(bundle_dir, previous)
         for target in (student_dir, bundle_dir) if student else (bundle_dir,):
             if target.exists():
                 shutil.rmtree(target)
@@ -113,6 +143,7 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
         (bundle_dir / SOURCE_FILE).write_text(source_digest(name) + "\n")
         if student:
             (bundle_dir / STUDENT_FILE).write_text(tree_digest(student_dir) + "\n")
+        carry_record(previous, bundle_dir)
     return BuildResult(name, student_dir, bundle_dir)
 
 
@@ -135,6 +166,7 @@ def _install_bundle(built: Path, name: str) -> None:
     staging = target.with_name(f".{name}.installing")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(built, staging)
+    carry_record(target, staging)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
 
@@ -176,7 +208,7 @@ def check_assignment(name: str) -> list[str]:
 
 def build(names: list[str] | None = None, *, check: bool = False, jobs: int | None = None) -> list[str]:
     """Build assignments (``jobs`` otter runs at once); with ``check``, change nothing committed and
-    return the stale committed files."""
+    return the stale committed files. A BuildError holds one line per problem of every assignment."""
     names = names or assignment_names()
     if not names:
         raise BuildError(f"no master notebooks found under {paths.solutions_dir()}")
@@ -184,9 +216,19 @@ def build(names: list[str] | None = None, *, check: bool = False, jobs: int | No
     if unknown:
         raise BuildError(f"unknown assignment(s) {', '.join(unknown)}: no master notebook in {paths.solutions_dir()}")
     root = paths.course_root()
-    work = check_assignment if check else (lambda name: build_assignment(name, root) and [])
+
+    def work(name: str) -> list[str] | BuildError:
+        try:
+            return check_assignment(name) if check else (build_assignment(name, root) and [])
+        except BuildError as exc:
+            return exc
+
     with ThreadPoolExecutor(max_workers=jobs or min(len(names), os.cpu_count() or 1)) as pool:
-        return [path for stale in pool.map(work, names) for path in stale]
+        done = list(pool.map(work, names))
+    errors = [str(d) for d in done if isinstance(d, BuildError)]
+    if errors:
+        raise BuildError("\n".join(errors))
+    return [path for stale in done if not isinstance(stale, BuildError) for path in stale]
 
 
 def ensure_bundle(name: str, echo: Callable[[str], None] = print) -> Path:

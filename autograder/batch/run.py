@@ -60,9 +60,12 @@ def default_jobs() -> int:
 
 
 def bundle_digest(assignment: Assignment) -> str:
-    """A hash of the grading bundle's tests and configuration: a rebuilt bundle changes it."""
+    """A hash of the grading bundle's tests and configuration: a rebuilt bundle changes it (the
+    build's proof record does not: proving a bundle changes no grade)."""
+    from autograder.authoring.verify import VERIFIED_FILE
+
     digest = hashlib.sha256()
-    for path in sorted(p for p in assignment.bundle.rglob("*") if p.is_file()):
+    for path in sorted(p for p in assignment.bundle.rglob("*") if p.is_file() and p.name != VERIFIED_FILE):
         digest.update(path.relative_to(assignment.bundle).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     # the late policy changes reports, not grades: a new due date must not regrade the class

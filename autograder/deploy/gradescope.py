@@ -26,7 +26,10 @@ from packaging.requirements import Requirement
 
 from autograder import paths
 from autograder.authoring.build import ensure_bundle
+from autograder.authoring.verify import VERIFIED_FILE
+from autograder.deploy.results import instructor_summary, results_json
 from autograder.engine.result import Result
+from autograder.reports.feedback import esc
 
 # What grading needs at run time (building notebooks needs otter and Jupyter; grading does not).
 GRADING_PACKAGES = ["numpy", "scikit-learn", "matplotlib", "nbformat", "ipython", "pyyaml", "click",
@@ -143,7 +146,7 @@ def build_zip(assignment: str, out: Path) -> Path:
         ("requirements-torch.txt", ("\n".join(torch_pins) + "\n").encode(), False),
         ("requirements.txt", ("\n".join(pins) + "\n").encode(), False),
     ]
-    files += [(name, data, False) for name, data in _tree(bundle, "bundle")]
+    files += [(name, data, False) for name, data in _tree(bundle, "bundle") if name != f"bundle/{VERIFIED_FILE}"]
     package = [("nncourse/pyproject.toml", (root / "pyproject.toml").read_bytes())]
     if (root / "README.md").is_file():
         package.append(("nncourse/README.md", (root / "README.md").read_bytes()))
@@ -188,28 +191,6 @@ def find_submission(folder: Path, assignment: str) -> tuple[Path | None, str]:
                   f"{assignment}.ipynb so that the grader knows which one to grade.")
 
 
-def results_json(result: Result, *, hidden_visibility: str, execution_time: float) -> dict[str, Any]:
-    """Gradescope's results.json for one graded submission."""
-    tests = []
-    for question in result.questions:
-        for test in question.tests:
-            kind = "hidden" if test.hidden else "public"
-            tests.append({
-                "name": f"{question.name} {kind}: {test.name}",
-                "score": test.score, "max_score": test.max_score,
-                "status": "passed" if test.passed else "failed",
-                "visibility": hidden_visibility if test.hidden else "visible",
-                "output": test.message,
-            })
-    status = result.status
-    summary = (f"{result.score} / {result.max_score} points from the autograder. "
-               + ("Every cell ran." if status == "ok" else f"Status {status}: {result.message}."))
-    summary += (" Hidden tests use fresh data drawn at grading time; their results appear when "
-                "your instructor publishes the grades." if hidden_visibility != "visible" else "")
-    return {"score": result.score, "execution_time": round(execution_time, 2), "output": summary,
-            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
-
-
 def failed_results(assignment: Any, message: str, execution_time: float, hidden_visibility: str) -> dict:
     """results.json worth 0 that lists every test with the reason it was not graded."""
     from autograder.engine.grade import assemble
@@ -219,12 +200,13 @@ def failed_results(assignment: Any, message: str, execution_time: float, hidden_
     if assignment is not None:
         assemble(result, assignment, {}, {}, "ungradable", message, time.monotonic())
     data = results_json(result, hidden_visibility=hidden_visibility, execution_time=execution_time)
-    data["output"] = message
+    data["output"] = f"<p>{esc(message)}</p>"
     return data
 
 
 def run(assignment_name: str, root: Path) -> dict[str, Any]:
-    """Grade ``root/submission`` and write ``root/results/results.json``; never raises."""
+    """Grade ``root/submission`` and write ``root/results/results.json``; never raises. The whole
+    outcome goes to stdout, which Gradescope shows to instructors only."""
     from autograder.engine.assignment import Assignment
     from autograder.engine.grade import GradeOptions, grade_submission
 
@@ -248,6 +230,7 @@ def run(assignment_name: str, root: Path) -> dict[str, Any]:
                                       submission_id=notebook.stem)
             data = results_json(result, hidden_visibility=visibility,
                                 execution_time=time.monotonic() - started)
+            print(instructor_summary(result), flush=True)  # stdout: instructors only
     except Exception as exc:  # noqa: BLE001 - whatever happens, the student gets a result
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         data = failed_results(assignment, f"The autograder itself failed ({detail}); your submission "
@@ -270,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
     args = parser.parse_args(argv)
     data = run(args.assignment, args.root)
-    print(data["output"])
+    print(f"results.json written: score {data.get('score')}", flush=True)
     return 0
 
 

@@ -106,26 +106,34 @@ def run_case(case: Any, ctx: GradingContext) -> Outcome:
     return Outcome(True, "passed")
 
 
+NOT_GRADED = "not graded: "  # the message of a test that could not run because the process was gone
+
+
 def run_tests(session: StudentSession, assignment: Assignment, options: GradeOptions,
               dead: SessionDead | None) -> tuple[dict[str, Outcome], SessionDead | None]:
-    """Every test case of the assignment against the running session; stops probing once it died."""
+    """Every test case of the assignment against the running session; stops probing once it died.
+
+    Public tests run first, all of them: a hidden test that crashes or stalls the student's
+    process cannot change what a public test says (which a student sees at once, on Gradescope).
+    """
     config = assignment.config
     profile = config.profile(options.profile)
     outcomes: dict[str, Outcome] = {}
-    for test_file in assignment.tests:
-        for case in test_file.cases:
-            if dead is not None:
-                outcomes[case.name] = Outcome(False, f"not graded: {dead.message}")
-                continue
-            ctx = GradingContext(session=session, seed=session.seed, test_name=case.name,
-                                 thresholds=profile.thresholds, budgets=profile.budgets,
-                                 probe_timeout=config.probe_timeout)
-            try:
-                outcome = run_case(case, ctx)
-            except SessionDead as exc:
-                dead, outcome = exc, Outcome(False, f"not graded: {exc.message}")
-            outcome.measurements, outcome.figures = ctx.measurements, ctx.figures
-            outcomes[case.name] = outcome
+    cases = [c for f in assignment.tests for c in f.cases if not c.hidden] + \
+            [c for f in assignment.tests for c in f.cases if c.hidden]
+    for case in cases:
+        if dead is not None:
+            outcomes[case.name] = Outcome(False, f"{NOT_GRADED}{dead.message}")
+            continue
+        ctx = GradingContext(session=session, seed=session.seed, test_name=case.name,
+                             thresholds=profile.thresholds, budgets=profile.budgets,
+                             probe_timeout=config.probe_timeout)
+        try:
+            outcome = run_case(case, ctx)
+        except SessionDead as exc:
+            dead, outcome = exc, Outcome(False, f"{NOT_GRADED}{exc.message}")
+        outcome.measurements, outcome.figures = ctx.measurements, ctx.figures
+        outcomes[case.name] = outcome
     return outcomes, dead
 
 
