@@ -88,7 +88,7 @@ def test_outputs_a_ta_reads(reference):
     feedback = {p.stem for p in (reference / "feedback").glob("*.html")}
     assert feedback == set(rows(reference))
     page = (reference / "feedback" / "q4_sign_flipped.html").read_text(encoding="utf-8")
-    assert "Score: 14 / 17" in page and "<h2>q4: 0 / 3 points</h2>" in page
+    assert "autograded 14 / 17" in page and "<h2>q4: 0 / 3 points</h2>" in page
     summary = json.loads((reference / "summary.json").read_text(encoding="utf-8"))
     assert summary["submissions"] == 10
     assert any(item["path"].endswith("notes.txt") for item in summary["skipped"])
