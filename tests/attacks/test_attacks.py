@@ -220,7 +220,7 @@ def test_sandbox_is_used_and_leaves_no_process(graded):
     """Every user id no grader holds any more has no process left (other graders may hold some)."""
     import fcntl
 
-    assert graded["control_solution"].get("sandbox") in ("full", "user")
+    assert graded["control_solution"].sandbox in ("full", "user")
     left = []
     for uid in range(UID_BASE, UID_BASE + 16):
         lock = LOCK_DIR / f"{uid}.lock"
