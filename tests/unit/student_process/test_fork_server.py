@@ -63,7 +63,7 @@ def test_forked_process_runs_confined_and_leaves_nothing_behind(hw01, server, tm
         result = grade_submission(path, hw01, fork_server=server)
     finally:
         del os.environ["NNCOURSE_TEST_SECRET"]
-    pid, own_home, own_tmp, secret = result.cells[0]["output"].split()
+    pid, own_home, own_tmp, secret = result.cells[0].output.split()
     assert (own_home, own_tmp, secret) == ("True", "True", "False")
     status = Path(f"/proc/{pid}/status")
     assert not status.exists() or "\nState:\tZ" in status.read_text(), "the background process survived"
@@ -75,4 +75,4 @@ def test_grading_goes_on_from_scratch_when_the_fork_server_is_gone(hw01, tmp_pat
     server.process.wait()
     result = grade_submission(code_notebook(tmp_path / "fine.ipynb", "x = 1"), hw01, fork_server=server)
     server.close()
-    assert result.status == "ok" and result.cells[0]["error"] is None
+    assert result.status == "ok" and result.cells[0].error is None
