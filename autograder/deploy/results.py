@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from autograder.engine.grade import NOT_GRADED
@@ -32,6 +32,7 @@ MAX_IMAGE_BYTES = 150_000  # one picture in results.json; a larger one is shrunk
 MAX_IMAGE_SIDE = 720  # pixels: the longest side of a shrunk picture
 MAX_TOTAL_IMAGE_BYTES = 1_500_000  # all pictures of one results.json together
 PUBLISHED = "visible"
+OUTPUT_TAIL_CHARS = 2000  # the engine keeps this much of a cell's output (engine.grade._cell_result)
 
 
 @dataclass
@@ -111,13 +112,21 @@ def _test_entry(question: str, test: TestResult, cells: list[CellResult], visibi
             "output": "".join(body), "output_format": "html"}
 
 
+def _whole_lines(cell: CellResult) -> CellResult:
+    """``cell`` with the first line of its output tail dropped when the tail was cut (mid-line, maybe
+    inside a terminal colour code)."""
+    if len(cell.output or "") < OUTPUT_TAIL_CHARS or "\n" not in cell.output:
+        return cell
+    return replace(cell, output="[...]\n" + cell.output.split("\n", 1)[1])
+
+
 def _cells_entry(question: str, cells: list[CellResult], budget: _Budget) -> dict[str, Any] | None:
     """A visible entry with the question's cells that raised and the student's own plots."""
     raised = _problem_cells(cells)
     plots = "".join(_figures(c.images, f"your plot from cell {c.cell}", budget) for c in cells)
     if not raised and not plots:
         return None
-    body = "".join(_cell(c) for c in raised) + (f"<p>Your plots:</p>{plots}" if plots else "")
+    body = "".join(_cell(_whole_lines(c)) for c in raised) + (f"<p>Your plots:</p>{plots}" if plots else "")
     return {"name": f"{question}: your cells", "status": "failed" if raised else "passed",
             "visibility": "visible", "output": body, "output_format": "html"}
 

@@ -1,6 +1,6 @@
 """`nncourse build` proves an assignment through the real grader: a master whose hidden test fails
-the solution, or passes the unanswered stub, does not build; a sound one builds once and is not
-graded again while its master is unchanged."""
+the solution, or passes the unanswered stub, does not build; a sound one (a plain-assert hidden
+test included) builds once and is not graded again while its master is unchanged."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def questions(*, broken: bool) -> list[list[dict]]:
     q3_checked = "given" if broken else "doubled"
     return [
         master_question("q1", "answer = 42  # SOLUTION", "answer", FORMAT.format(v="answer"),
-                        ["check_number_in_range(answer, 41, 43)"]),
+                        ['assert answer == 42, f"expected 42, found {answer}"']),  # as otter authors write
         master_question("q2", "total = 7  # SOLUTION", "total", FORMAT.format(v="total"),
                         [f"check_number_in_range(total, {q2_range})"]),
         master_question("q3", "given = 5\ndoubled = 2 * given  # SOLUTION", q3_checked,
