@@ -24,7 +24,7 @@ reach:
     uv venv --python 3.11 /tmp/gs-venv
     uv pip install --python /tmp/gs-venv/bin/python /opt/wheels/torch-*+cpu-*.whl   # or setup.sh's index
     uv pip install --python /tmp/gs-venv/bin/python -r ROOT/source/requirements.txt
-    uv pip install --python /tmp/gs-venv/bin/python --no-deps ROOT/source/nncourse
+    uv pip install --python /tmp/gs-venv/bin/python --no-deps ROOT/source/nncourse   # again after each change
     .venv/bin/python benchmarks/gradescope_memory.py hw01 hw02 hw03 --python /tmp/gs-venv/bin/python
 """
 
@@ -174,7 +174,8 @@ def run_one(hw: str, python: str, submission: str, interval: float, work: Path, 
     shutil.copy(source, root / "submission" / f"{hw}.ipynb")
     environment = {**os.environ, "AUTOGRADER_ROOT": str(root), "NNCOURSE_PYTHON": python, **env}
     started = time.monotonic()
-    process = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], env=environment,
+    # the working directory is the root, as on Gradescope: the grader imports the installed package
+    process = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], env=environment, cwd=root,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peaks, stop = Peaks(), threading.Event()
     sampler = threading.Thread(target=sample_until, args=(process, interval, peaks, stop), daemon=True)

@@ -285,7 +285,8 @@ def run(assignment_name: str, root: Path) -> dict[str, Any]:
                                       submission_id=notebook.stem)
             data = results_json(result, hidden_visibility=visibility,
                                 execution_time=time.monotonic() - started)
-            print(instructor_summary(result), flush=True)  # stdout: instructors only
+            print(instructor_summary(result) + f"\ngraded in {time.monotonic() - started:.1f} s",
+                  flush=True)  # stdout: instructors only
     except Exception as exc:  # noqa: BLE001 - whatever happens, the student gets a result
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         data = failed_results(assignment, f"The autograder itself failed ({detail}); your submission "

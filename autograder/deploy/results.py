@@ -7,11 +7,12 @@ What a student sees on Gradescope, and when (Gradescope's autograder specificati
   sees none of them. The top-level ``score`` is the whole autograded score: the specification says
   that "if test cases are hidden, students will not be able to see their total score".
 - While hidden tests are hidden, nothing visible depends on them: the top-level ``output`` gives
-  the public checks, the cells that raised, and no total; a process that died while hidden tests
+  the public checks, the cells that raised, and no total (nor the run's duration); a process that died while hidden tests
   probed it is not mentioned (public tests run first, so they cannot show it either). The
   instructor reads the whole summary in the autograder's stdout (``stdout_visibility: hidden``).
 - Every test's output is HTML (``output_format: html``) with escaped text: its message, the picture
-  a failing check drew (PNG only, size-capped), and for a failing test the cells of its question
+  a failing check drew (PNG only, size-capped; hidden tests' pictures have their own budget, so
+  they never change what is visible), and for a failing test the cells of its question
   that raised. Each question whose cells raised or drew plots gets a visible entry with those
   cells (error, where, output tail) and the student's own plots.
 - Each hand-graded question's written answer is a visible entry, for Gradescope's manual grading.
@@ -30,7 +31,7 @@ from autograder.reports.feedback import _cell, esc, png_data_uri
 
 MAX_IMAGE_BYTES = 150_000  # one picture in results.json; a larger one is shrunk, else left out
 MAX_IMAGE_SIDE = 720  # pixels: the longest side of a shrunk picture
-MAX_TOTAL_IMAGE_BYTES = 1_500_000  # all pictures of one results.json together
+MAX_TOTAL_IMAGE_BYTES = 1_000_000  # the visible pictures of one results.json; hidden tests' have as much again
 PUBLISHED = "visible"
 OUTPUT_TAIL_CHARS = 2000  # the engine keeps this much of a cell's output (engine.grade._cell_result)
 
@@ -191,11 +192,13 @@ def results_json(result: Result, *, hidden_visibility: str, execution_time: floa
     cells_of: dict[str | None, list[CellResult]] = {}
     for cell in result.cells:
         cells_of.setdefault(cell.question, []).append(cell)
-    budget = _Budget()
+    # what hidden tests show has its own budget: their pictures never crowd out visible ones
+    budget, hidden_budget = _Budget(), _Budget()
     tests: list[dict[str, Any]] = []
     for question in result.questions:
         own = cells_of.get(question.name, [])
-        tests += [_test_entry(question.name, t, own, hidden_visibility, budget) for t in question.tests]
+        tests += [_test_entry(question.name, t, own, hidden_visibility, hidden_budget if t.hidden else budget)
+                  for t in question.tests]
         entry = _cells_entry(question.name, own, budget)
         if entry:
             tests.append(entry)
@@ -205,11 +208,15 @@ def results_json(result: Result, *, hidden_visibility: str, execution_time: floa
         tests.append(other)
     tests += [_written_entry(w) for w in result.written]
     lines = summary_lines(result, hidden_visible=hidden_visible)
-    if budget.dropped:
-        lines.append(f"{budget.dropped} picture(s) were left out to keep this page small.")
-    return {"score": result.score, "execution_time": round(execution_time, 2),
+    dropped = budget.dropped + (hidden_budget.dropped if hidden_visible else 0)
+    if dropped:
+        lines.append(f"{dropped} picture(s) were left out to keep this page small.")
+    data = {"score": result.score, "execution_time": round(execution_time, 2),
             "output": "".join(f"<p>{esc(line)}</p>" for line in lines), "output_format": "html",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    if not hidden_visible:
+        del data["execution_time"]  # hidden tests' running time is theirs (stdout has it for instructors)
+    return data
 
 
 def instructor_summary(result: Result) -> str:
