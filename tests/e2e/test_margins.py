@@ -19,8 +19,9 @@ ASSIGNMENTS = sorted(p.name for p in CORPUS_ROOT.glob("hw*") if (p / "manifest.t
 
 @pytest.mark.slow
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
-def test_margins_hold_on_a_few_seeds(hw):
-    done = subprocess.run([sys.executable, "benchmarks/margins.py", hw, "--seeds", "2", "--jobs", "2"],
+def test_margins_hold_on_another_seed(hw):
+    """The corpus test grades under the assignment's own seed; this adds the next one."""
+    done = subprocess.run([sys.executable, "benchmarks/margins.py", hw, "--seeds", "1", "--skip", "1", "--jobs", "2"],
                           capture_output=True, text=True, cwd=paths.course_root())
     assert done.returncode == 0 and "all rules hold" in done.stdout, done.stdout[-4000:] + done.stderr[-2000:]
 
