@@ -162,6 +162,9 @@ def memory_advice(assignment: str, root: Path) -> str:
     measured = (f"one run (grader and student process, {figures['submission']} notebook, torch "
                 f"{figures['torch']}) peaked at {peak} MB resident on {figures['date']} "
                 f"(benchmarks/gradescope_memory.py)")
+    if "+cpu" not in str(figures["torch"]):
+        measured += (" with the CUDA build of torch, which maps more than the CPU-only build Gradescope "
+                     "installs: an upper bound")
     if peak <= DEFAULT_MEMORY_MB * 0.9:
         return f"Memory: {measured}; Gradescope's default {DEFAULT_MEMORY_MB} MB is enough."
     return (f"Memory: {measured}; that is over 90% of Gradescope's default {DEFAULT_MEMORY_MB} MB: choose "
