@@ -27,7 +27,7 @@ from typing import Any
 
 from autograder.engine.grade import NOT_GRADED
 from autograder.engine.result import CellResult, Image, Result, TestResult, WrittenAnswer, points
-from autograder.reports.feedback import _cell, esc, png_data_uri
+from autograder.reports.feedback import cell_html, esc, png_data_uri
 
 MAX_IMAGE_BYTES = 150_000  # one picture in results.json; a larger one is shrunk, else left out
 MAX_IMAGE_SIDE = 720  # pixels: the longest side of a shrunk picture
@@ -127,7 +127,7 @@ def _cells_entry(question: str, cells: list[CellResult], budget: _Budget) -> dic
     plots = "".join(_figures(c.images, f"your plot from cell {c.cell}", budget) for c in cells)
     if not raised and not plots:
         return None
-    body = "".join(_cell(_whole_lines(c)) for c in raised) + (f"<p>Your plots:</p>{plots}" if plots else "")
+    body = "".join(cell_html(_whole_lines(c)) for c in raised) + (f"<p>Your plots:</p>{plots}" if plots else "")
     return {"name": f"{question}: your cells", "status": "failed" if raised else "passed",
             "visibility": "visible", "output": body, "output_format": "html"}
 
