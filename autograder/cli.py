@@ -172,6 +172,11 @@ def gradescope(assignment: str, out_file: Path | None) -> None:
         build_zip(assignment, out_file)
     except BuildError as exc:
         _fail(str(exc))
+    from autograder.authoring.verify import is_verified
+
+    if (paths.solutions_dir() / assignment / f"{assignment}.ipynb").is_file() and not is_verified(assignment):
+        click.echo(f"Note: {assignment} is not proven since its master last changed; `nncourse build "
+                   f"{assignment}` grades its solution and student notebook before you upload.", err=True)
     click.echo(f"Wrote {out_file}: upload it as the assignment's autograder on Gradescope "
                "(Configure Autograder > Zip file upload).")
 

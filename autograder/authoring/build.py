@@ -24,7 +24,7 @@ from typing import Callable
 
 from autograder import paths
 from autograder.authoring import cells
-from autograder.authoring.verify import carry_record
+from autograder.authoring.verify import keep_record, saved_record
 from autograder.config import GRADING_CONFIG_MARKER, OTTER_IGNORE_LINE, ConfigError, config_cell_body, \
     has_ignore_line, parse_grading_cell
 from autograder.engine.assignment import SOURCE_FILE, bundle_problem, source_digest
@@ -123,9 +123,7 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
         (work / f"{name}.ipynb").write_text(json.dumps(otter_master, indent=1), encoding="utf-8")
         generated = Path(tmp) / "out"
         _run_otter_assign(work / f"{name}.ipynb", generated)
-        previous = Path(tmp) / "previous-bundle"
-        if bundle_dir.is_dir():
-            shutil.copytree(bundle_dir, previous)
+        record = saved_record(bundle_dir)
         for target in (student_dir, bundle_dir) if student else (bundle_dir,):
             if target.exists():
                 shutil.rmtree(target)
@@ -143,7 +141,7 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
         (bundle_dir / SOURCE_FILE).write_text(source_digest(name) + "\n")
         if student:
             (bundle_dir / STUDENT_FILE).write_text(tree_digest(student_dir) + "\n")
-        carry_record(previous, bundle_dir)
+        keep_record(record, bundle_dir)
     return BuildResult(name, student_dir, bundle_dir)
 
 
@@ -166,7 +164,7 @@ def _install_bundle(built: Path, name: str) -> None:
     staging = target.with_name(f".{name}.installing")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(built, staging)
-    carry_record(target, staging)
+    keep_record(saved_record(target), staging)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
 

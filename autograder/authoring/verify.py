@@ -59,13 +59,25 @@ def is_verified(name: str) -> bool:
     return bool(recorded_source(bundle)) and recorded_source(bundle) == source_digest(name)
 
 
-def carry_record(old_bundle: Path, new_bundle: Path) -> None:
-    """Keep ``old_bundle``'s proof in ``new_bundle`` when both were built from the same source."""
+def saved_record(bundle: Path) -> bytes | None:
+    """The bundle's proof record as it is on disk (None when there is none), to keep over a rebuild."""
+    path = bundle / VERIFIED_FILE
+    return path.read_bytes() if path.is_file() else None
+
+
+def keep_record(record: bytes | None, bundle: Path) -> None:
+    """Put a saved proof ``record`` into a rebuilt ``bundle`` when it was made for the same source."""
     from autograder.engine.assignment import SOURCE_FILE
 
-    source = new_bundle / SOURCE_FILE
-    if source.is_file() and recorded_source(old_bundle) == source.read_text().strip():
-        shutil.copyfile(old_bundle / VERIFIED_FILE, new_bundle / VERIFIED_FILE)
+    source = bundle / SOURCE_FILE
+    if record is None or not source.is_file():
+        return
+    try:
+        made_for = str(json.loads(record).get("source", ""))
+    except (ValueError, AttributeError):
+        return
+    if made_for and made_for == source.read_text().strip():
+        (bundle / VERIFIED_FILE).write_bytes(record)
 
 
 def _first_line(text: str) -> str:
@@ -106,11 +118,15 @@ def verify_assignment(name: str) -> Verification:
     """Grade ``name``'s master notebook and its committed student notebook; record the proof when
     the solution gets full marks and the stub 0 on every autograded question."""
     from autograder.batch.run import run_batch
-    from autograder.engine.assignment import Assignment, source_digest
+    from autograder.engine.assignment import Assignment, BundleNotReady, source_digest
 
     started = time.monotonic()
-    assignment = Assignment.load(name)
     outcome = Verification(name)
+    try:
+        assignment = Assignment.load(name)
+    except BundleNotReady as exc:
+        outcome.problems.append(f"{name}: cannot be proven: {exc}")
+        return outcome
     (paths.dist_dir() / name / VERIFIED_FILE).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"nncourse-verify-{name}-") as tmp:
         folder = Path(tmp) / "notebooks"
@@ -121,6 +137,9 @@ def verify_assignment(name: str) -> Verification:
     if batch.interrupted:
         raise KeyboardInterrupt
     results = {r.submission: r for r in batch.results}
+    if set(results) != {"solution", "student"}:
+        outcome.problems.append(f"{name}: cannot be proven: grading gave results for {sorted(results)}")
+        return outcome
     solution, student = results["solution"], results["student"]
     outcome.solution = f"{solution.score:g} / {solution.max_score:g}"
     outcome.student = f"{student.score:g} / {student.max_score:g}"

@@ -25,7 +25,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 from autograder import paths
-from autograder.authoring.build import ensure_bundle
+from autograder.authoring.build import BuildError, ensure_bundle
 from autograder.authoring.verify import VERIFIED_FILE
 from autograder.deploy.results import instructor_summary, results_json
 from autograder.engine.result import Result
@@ -113,11 +113,21 @@ exit 0
 """
 
 
-def _uv_version() -> str:
+def locked_uv_version(root: Path) -> str:
+    """The uv version the project's lock pins (dev group); the Gradescope image installs that one."""
+    import tomllib
+
+    lock = root / "uv.lock"
     try:
-        return metadata.version("uv")
-    except metadata.PackageNotFoundError:
-        return "0.9.5"
+        packages = tomllib.loads(lock.read_text(encoding="utf-8")).get("package", [])
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"cannot read {lock} ({exc}): the Gradescope image installs the uv version it "
+                         "pins; run `uv lock`") from None
+    for package in packages:
+        if package.get("name") == "uv" and package.get("version"):
+            return str(package["version"])
+    raise BuildError(f"{lock} pins no uv version: run `uv add --dev uv` so that the Gradescope image "
+                     "installs a known one")
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
@@ -135,18 +145,66 @@ def _tree(root: Path, prefix: str) -> list[tuple[str, bytes]]:
     return files
 
 
+DEFAULT_MEMORY_MB = 768  # Gradescope's default container: 0.5 vCPU, 768 MB
+MEMORY_FIGURES = Path("benchmarks") / "results" / "gradescope_memory.json"  # benchmarks/gradescope_memory.py --save
+
+
+def memory_advice(assignment: str, root: Path) -> str:
+    """What the zip's notes say about memory: the measured peak of one run, and the setting to choose."""
+    try:
+        figures = json.loads((root / MEMORY_FIGURES).read_text(encoding="utf-8")).get(assignment)
+    except (OSError, ValueError):
+        figures = None
+    if not figures:
+        return (f"Memory: not measured for {assignment} (run `benchmarks/gradescope_memory.py {assignment} --save`); "
+                "choose 1.0 vCPU / 1.5 GB until it is.")
+    peak = int(figures["peak_resident_mb"])
+    measured = (f"one run (grader and student process, {figures['submission']} notebook, torch "
+                f"{figures['torch']}) peaked at {peak} MB resident on {figures['date']} "
+                f"(benchmarks/gradescope_memory.py)")
+    if "+cpu" not in str(figures["torch"]):
+        measured += (" with the CUDA build of torch, which maps more than the CPU-only build Gradescope "
+                     "installs: an upper bound")
+    if peak <= DEFAULT_MEMORY_MB * 0.9:
+        return f"Memory: {measured}; Gradescope's default {DEFAULT_MEMORY_MB} MB is enough."
+    return (f"Memory: {measured}; that is over 90% of Gradescope's default {DEFAULT_MEMORY_MB} MB: choose "
+            "1.0 vCPU / 1.5 GB (or more) in the autograder settings, or submissions end as kernel_died.")
+
+
+def zip_notes(assignment: str, bundle: Path, root: Path, visibility: str) -> str:
+    """NOTES.md at the zip's root: the settings this autograder needs and its hand-graded questions."""
+    manual = json.loads((bundle / "manual.json").read_text(encoding="utf-8")) if (bundle / "manual.json").is_file() else []
+    lines = [f"# Gradescope autograder for {assignment}", "",
+             f"Built by `nncourse gradescope {assignment}`; see the course README, \"Deploying on Gradescope\".", "",
+             "## Settings", "", f"- {memory_advice(assignment, root)}",
+             f"- Autograder timeout: 10 minutes or more (run_autograder reports by {DEFAULT_DEADLINE:.0f} s).",
+             f"- Hidden tests are `{visibility}` (GRADING CONFIG `gradescope_hidden_visibility`): "
+             + ("students see every result and their total after each submission." if visibility == "visible"
+                else "until then students see the public checks, their own cells' errors and no total."), ""]
+    if manual:
+        lines += ["## Questions graded by hand", "",
+                  "Add each to this assignment's outline (Edit Outline) beside the autograder's points; each "
+                  "submission's results show the student's answer under \"<question>: written answer\".", ""]
+        lines += [f"- {q['name']}: {q['points']:g} points" for q in manual]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def build_zip(assignment: str, out: Path) -> Path:
     """Write the Gradescope autograder zip of ``assignment`` to ``out`` (byte-identical per input)."""
     bundle = ensure_bundle(assignment)
     root = paths.course_root()
     torch_pins, pins = pinned_requirements()
     files: list[tuple[str, bytes, bool]] = [
-        ("setup.sh", SETUP_SH.format(python=PYTHON_VERSION, uv=_uv_version(), index=CPU_INDEX).encode(), True),
+        ("setup.sh", SETUP_SH.format(python=PYTHON_VERSION, uv=locked_uv_version(root), index=CPU_INDEX).encode(), True),
         ("run_autograder", RUN_AUTOGRADER.format(assignment=assignment).encode(), True),
         ("requirements-torch.txt", ("\n".join(torch_pins) + "\n").encode(), False),
         ("requirements.txt", ("\n".join(pins) + "\n").encode(), False),
     ]
     files += [(name, data, False) for name, data in _tree(bundle, "bundle") if name != f"bundle/{VERIFIED_FILE}"]
+    visibility = json.loads((bundle / "grading.json").read_text(encoding="utf-8")).get(
+        "gradescope_hidden_visibility", "after_published")
+    files.append(("NOTES.md", zip_notes(assignment, bundle, root, visibility).encode(), False))
     package = [("nncourse/pyproject.toml", (root / "pyproject.toml").read_bytes())]
     if (root / "README.md").is_file():
         package.append(("nncourse/README.md", (root / "README.md").read_bytes()))
@@ -230,7 +288,8 @@ def run(assignment_name: str, root: Path) -> dict[str, Any]:
                                       submission_id=notebook.stem)
             data = results_json(result, hidden_visibility=visibility,
                                 execution_time=time.monotonic() - started)
-            print(instructor_summary(result), flush=True)  # stdout: instructors only
+            print(instructor_summary(result) + f"\ngraded in {time.monotonic() - started:.1f} s",
+                  flush=True)  # stdout: instructors only
     except Exception as exc:  # noqa: BLE001 - whatever happens, the student gets a result
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         data = failed_results(assignment, f"The autograder itself failed ({detail}); your submission "

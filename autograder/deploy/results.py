@@ -7,11 +7,12 @@ What a student sees on Gradescope, and when (Gradescope's autograder specificati
   sees none of them. The top-level ``score`` is the whole autograded score: the specification says
   that "if test cases are hidden, students will not be able to see their total score".
 - While hidden tests are hidden, nothing visible depends on them: the top-level ``output`` gives
-  the public checks, the cells that raised, and no total; a process that died while hidden tests
+  the public checks, the cells that raised, and no total (nor the run's duration); a process that died while hidden tests
   probed it is not mentioned (public tests run first, so they cannot show it either). The
   instructor reads the whole summary in the autograder's stdout (``stdout_visibility: hidden``).
 - Every test's output is HTML (``output_format: html``) with escaped text: its message, the picture
-  a failing check drew (PNG only, size-capped), and for a failing test the cells of its question
+  a failing check drew (PNG only, size-capped; hidden tests' pictures have their own budget, so
+  they never change what is visible), and for a failing test the cells of its question
   that raised. Each question whose cells raised or drew plots gets a visible entry with those
   cells (error, where, output tail) and the student's own plots.
 - Each hand-graded question's written answer is a visible entry, for Gradescope's manual grading.
@@ -21,17 +22,18 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from autograder.engine.grade import NOT_GRADED
 from autograder.engine.result import CellResult, Image, Result, TestResult, WrittenAnswer, points
-from autograder.reports.feedback import _cell, esc, png_data_uri
+from autograder.reports.feedback import cell_html, esc, png_data_uri
 
 MAX_IMAGE_BYTES = 150_000  # one picture in results.json; a larger one is shrunk, else left out
 MAX_IMAGE_SIDE = 720  # pixels: the longest side of a shrunk picture
-MAX_TOTAL_IMAGE_BYTES = 1_500_000  # all pictures of one results.json together
+MAX_TOTAL_IMAGE_BYTES = 1_000_000  # the visible pictures of one results.json; hidden tests' have as much again
 PUBLISHED = "visible"
+OUTPUT_TAIL_CHARS = 2000  # the engine keeps this much of a cell's output (engine.grade._cell_result)
 
 
 @dataclass
@@ -111,13 +113,21 @@ def _test_entry(question: str, test: TestResult, cells: list[CellResult], visibi
             "output": "".join(body), "output_format": "html"}
 
 
+def _whole_lines(cell: CellResult) -> CellResult:
+    """``cell`` with the first line of its output tail dropped when the tail was cut (mid-line, maybe
+    inside a terminal colour code)."""
+    if len(cell.output or "") < OUTPUT_TAIL_CHARS or "\n" not in cell.output:
+        return cell
+    return replace(cell, output="[...]\n" + cell.output.split("\n", 1)[1])
+
+
 def _cells_entry(question: str, cells: list[CellResult], budget: _Budget) -> dict[str, Any] | None:
     """A visible entry with the question's cells that raised and the student's own plots."""
     raised = _problem_cells(cells)
     plots = "".join(_figures(c.images, f"your plot from cell {c.cell}", budget) for c in cells)
     if not raised and not plots:
         return None
-    body = "".join(_cell(c) for c in raised) + (f"<p>Your plots:</p>{plots}" if plots else "")
+    body = "".join(cell_html(_whole_lines(c)) for c in raised) + (f"<p>Your plots:</p>{plots}" if plots else "")
     return {"name": f"{question}: your cells", "status": "failed" if raised else "passed",
             "visibility": "visible", "output": body, "output_format": "html"}
 
@@ -182,11 +192,13 @@ def results_json(result: Result, *, hidden_visibility: str, execution_time: floa
     cells_of: dict[str | None, list[CellResult]] = {}
     for cell in result.cells:
         cells_of.setdefault(cell.question, []).append(cell)
-    budget = _Budget()
+    # what hidden tests show has its own budget: their pictures never crowd out visible ones
+    budget, hidden_budget = _Budget(), _Budget()
     tests: list[dict[str, Any]] = []
     for question in result.questions:
         own = cells_of.get(question.name, [])
-        tests += [_test_entry(question.name, t, own, hidden_visibility, budget) for t in question.tests]
+        tests += [_test_entry(question.name, t, own, hidden_visibility, hidden_budget if t.hidden else budget)
+                  for t in question.tests]
         entry = _cells_entry(question.name, own, budget)
         if entry:
             tests.append(entry)
@@ -196,11 +208,15 @@ def results_json(result: Result, *, hidden_visibility: str, execution_time: floa
         tests.append(other)
     tests += [_written_entry(w) for w in result.written]
     lines = summary_lines(result, hidden_visible=hidden_visible)
-    if budget.dropped:
-        lines.append(f"{budget.dropped} picture(s) were left out to keep this page small.")
-    return {"score": result.score, "execution_time": round(execution_time, 2),
+    dropped = budget.dropped + (hidden_budget.dropped if hidden_visible else 0)
+    if dropped:
+        lines.append(f"{dropped} picture(s) were left out to keep this page small.")
+    data = {"score": result.score, "execution_time": round(execution_time, 2),
             "output": "".join(f"<p>{esc(line)}</p>" for line in lines), "output_format": "html",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    if not hidden_visible:
+        del data["execution_time"]  # hidden tests' running time is theirs (stdout has it for instructors)
+    return data
 
 
 def instructor_summary(result: Result) -> str:

@@ -124,7 +124,7 @@ def _tests_table(tests: list[TestResult]) -> str:
             + "".join(rows) + "</table>\n" + figures)
 
 
-def _cell(cell: CellResult) -> str:
+def cell_html(cell: CellResult) -> str:
     """A cell that raised or timed out: its error, where it happened, and the tail of its output."""
     error = cell.error if isinstance(cell.error, dict) else {}
     if cell.timed_out:
@@ -146,7 +146,7 @@ def _cell(cell: CellResult) -> str:
 
 
 def _cells_section(cells: list[CellResult]) -> str:
-    failed = "".join(_cell(c) for c in cells if c.error or c.timed_out)
+    failed = "".join(cell_html(c) for c in cells if c.error or c.timed_out)
     images = "".join(_images(c.images, f"your plot from cell {c.cell}") for c in cells)
     return (f"<h3>Cells with errors</h3>\n{failed}" if failed else "") + \
         (f"<h3>Your plots</h3>\n{images}" if images else "")

@@ -1,6 +1,6 @@
 """`nncourse build` proves an assignment through the real grader: a master whose hidden test fails
-the solution, or passes the unanswered stub, does not build; a sound one builds once and is not
-graded again while its master is unchanged."""
+the solution, or passes the unanswered stub, does not build; a sound one (a plain-assert hidden
+test included) builds once and is not graded again while its master is unchanged."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def questions(*, broken: bool) -> list[list[dict]]:
     q3_checked = "given" if broken else "doubled"
     return [
         master_question("q1", "answer = 42  # SOLUTION", "answer", FORMAT.format(v="answer"),
-                        ["check_number_in_range(answer, 41, 43)"]),
+                        ['assert answer == 42, f"expected 42, found {answer}"']),  # as otter authors write
         master_question("q2", "total = 7  # SOLUTION", "total", FORMAT.format(v="total"),
                         [f"check_number_in_range(total, {q2_range})"]),
         master_question("q3", "given = 5\ndoubled = 2 * given  # SOLUTION", q3_checked,
@@ -40,9 +40,12 @@ def questions(*, broken: bool) -> list[list[dict]]:
 
 
 def test_build_refuses_an_unsound_assignment_and_proves_a_sound_one_once(tmp_path):
+    """One build of two assignments (as `nncourse build` builds them all): hw99's problems are one
+    line each and leave it unproven; hw98 is proven, and a later --check grades nothing."""
     course = tmp_path / "course"
+    write_master(course, "hw98", questions(broken=False))
     write_master(course, "hw99", questions(broken=True))
-    done = nncourse(course, "build", "hw99")
+    done = nncourse(course, "build")
     assert done.returncode == 1, done.stdout + done.stderr
     problems = [line for line in done.stderr.splitlines() if line.startswith("nncourse: ")]
     assert problems == [
@@ -50,13 +53,10 @@ def test_build_refuses_an_unsound_assignment_and_proves_a_sound_one_once(tmp_pat
         "a number between 100 and 200, found 7",
         "nncourse: hw99: the untouched student notebook gets 1 point(s) on q3: test_q3_hidden_1 passes before "
         "the question is answered (a hidden test must fail on the unanswered stub)"]
-    assert not (course / "dist" / "hw99" / "VERIFIED").exists()
+    assert "hw98 verified: the solution gets 3 / 3, the student notebook 0 / 3" in done.stderr
+    assert (course / "dist" / "hw98" / "VERIFIED").is_file() and not (course / "dist" / "hw99" / "VERIFIED").exists()
+
+    again = nncourse(course, "build", "--check", "hw98")
+    assert again.returncode == 0 and "Verifying" not in again.stderr, again.stderr
     skipped = nncourse(course, "build", "--check", "--no-verify", "hw99")
     assert skipped.returncode == 0 and "Verifying" not in skipped.stderr, skipped.stderr
-
-    write_master(course, "hw99", questions(broken=False))
-    done = nncourse(course, "build", "hw99")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "hw99 verified: the solution gets 3 / 3, the student notebook 0 / 3" in done.stderr
-    again = nncourse(course, "build", "--check", "hw99")
-    assert again.returncode == 0 and "Verifying" not in again.stderr, again.stderr

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from tests.helpers import code_notebook
 CORPUS_ROOT = paths.corpus_dir()
 ASSIGNMENTS = sorted(p.name for p in CORPUS_ROOT.glob("hw*") if (p / "manifest.toml").is_file())
 SCHEMA = json.loads((Path(__file__).parent / "results.schema.json").read_text(encoding="utf-8"))
+LOCKED_UV = next(p["version"] for p in tomllib.loads((paths.course_root() / "uv.lock").read_text(encoding="utf-8"))
+                 ["package"] if p["name"] == "uv")
 # the first entry of each category: all four for hw01, the solution elsewhere (every entry of every
 # corpus is graded by tests/e2e/test_corpus.py through the same engine; each run here starts two
 # fresh interpreters, as Gradescope does, so the sample is kept small)
@@ -82,6 +85,7 @@ def test_zip_layout_and_determinism(zips, tmp_path):
         assert again.read_bytes() == path.read_bytes(), f"{hw}: the zip is not byte-identical"
         setup = zipfile.ZipFile(path).read("setup.sh").decode()
         assert "download.pytorch.org/whl/cpu" in setup and "--no-deps ./nncourse" in setup
+        assert f'pip install --quiet "uv=={LOCKED_UV}"' in setup  # the lock's uv, no fallback
 
 
 SHELLCHECK = shutil.which("shellcheck") or shutil.which("shellcheck", path=str(Path(sys.executable).parent))
@@ -140,6 +144,35 @@ def test_broken_and_hostile_submissions_still_get_results(zips, tmp_path):
         assert expected in results["output"], (what, results["output"])
         if what != "grader missing":
             assert len(results["tests"]) >= 7 and all(t.get("score", 0) == 0 for t in results["tests"]), what
+
+
+def test_a_lock_without_uv_is_refused(tmp_path):
+    """setup.sh installs the uv version uv.lock pins; there is no guessed fallback."""
+    from autograder.authoring.build import BuildError
+    from autograder.deploy.gradescope import locked_uv_version
+
+    (tmp_path / "uv.lock").write_text('version = 1\n[[package]]\nname = "torch"\nversion = "2.14.1"\n')
+    with pytest.raises(BuildError, match="pins no uv version"):
+        locked_uv_version(tmp_path)
+    assert locked_uv_version(paths.course_root()) == LOCKED_UV
+
+
+def test_the_zip_notes_state_the_measured_memory_and_the_hand_graded_questions(zips, tmp_path):
+    """NOTES.md quotes benchmarks/results/gradescope_memory.json: the default 768 MB when the measured
+    peak leaves 10% spare, a larger setting otherwise, and 'not measured' with no figure."""
+    from autograder.deploy.gradescope import MEMORY_FIGURES, memory_advice
+
+    (tmp_path / MEMORY_FIGURES).parent.mkdir(parents=True)
+    figures = {"submission": "solution", "torch": "2.13.0+cpu", "date": "2026-11-29"}
+    (tmp_path / MEMORY_FIGURES).write_text(json.dumps({"hw01": {**figures, "peak_resident_mb": 650},
+                                                       "hw03": {**figures, "peak_resident_mb": 712}}))
+    assert "peaked at 650 MB" in memory_advice("hw01", tmp_path) and "768 MB is enough" in memory_advice("hw01", tmp_path)
+    assert "peaked at 712 MB" in memory_advice("hw03", tmp_path) and "choose 1.0 vCPU / 1.5 GB" in memory_advice("hw03", tmp_path)
+    assert "not measured" in memory_advice("hw02", tmp_path)
+    notes = zipfile.ZipFile(zips["hw01"]).read("NOTES.md").decode()
+    manual = json.loads((paths.dist_dir() / "hw01" / "manual.json").read_text())
+    assert manual and all(f"- {q['name']}: {q['points']:g} points" in notes for q in manual)
+    assert memory_advice("hw01", paths.course_root()) in notes
 
 
 def test_damaged_bundle_is_reported(zips, tmp_path):

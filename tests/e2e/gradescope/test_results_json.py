@@ -61,8 +61,10 @@ def submission(hidden_passed: bool, *, status: str = "ok", message: str = "all c
 
 
 def student_view(data: dict) -> dict:
-    """What a student sees before hidden results are published: the output and the visible tests."""
-    return {"output": data["output"], "tests": [t for t in data["tests"] if t["visibility"] == "visible"]}
+    """What a student may see before hidden results are published: everything at the top level but
+    the score (Gradescope hides a total while tests are hidden) and the visible tests."""
+    return {**{k: v for k, v in data.items() if k not in ("score", "tests")},
+            "tests": [t for t in data["tests"] if t["visibility"] == "visible"]}
 
 
 def gradescope(result: Result, visibility: str = "after_published") -> dict:
@@ -95,6 +97,18 @@ def test_hidden_outcomes_change_nothing_the_student_sees(visibility):
         assert secret not in text
 
 
+def test_hidden_pictures_do_not_crowd_out_visible_ones():
+    """Failing hidden tests with many pictures leave the student's visible plots and notes unchanged."""
+    plain, crowded = submission(False), submission(False)
+    for result in (plain, crowded):
+        result.cells[0].images = [Image(png(200, 200, noise=True))] * 12  # 120 KB each: over the budget
+    for question in crowded.questions:
+        for test in question.tests:
+            if test.hidden:
+                test.figures = [Image(png(200, 200, noise=True), "the grader's view")] * 10
+    assert student_view(gradescope(plain)) == student_view(gradescope(crowded))
+
+
 def test_the_comparison_can_tell_when_hidden_results_are_published():
     """With hidden tests visible, the same results do differ to the student (the test above can fail)."""
     assert student_view(gradescope(submission(True), "visible")) != \
@@ -112,6 +126,7 @@ def test_hidden_tests_carry_the_visibility_and_the_total_is_gradescopes_to_hide(
     assert data["score"] == 5 and [t["score"] for t in hidden] == [2, 3]
     assert {t["visibility"] for t in hidden} == {"after_published"}
     assert data["stdout_visibility"] == "hidden" and data["output_format"] == "html"
+    assert "execution_time" not in data  # how long hidden tests ran is theirs too
 
 
 def test_public_results_are_shown_at_once_with_their_messages_escaped():

@@ -6,7 +6,8 @@ import json
 import shutil
 
 from autograder import paths
-from autograder.authoring.verify import VERIFIED_FILE, _judge, carry_record, is_verified, recorded_source
+from autograder.authoring.verify import VERIFIED_FILE, _judge, is_verified, keep_record, recorded_source, \
+    saved_record
 from autograder.engine.assignment import SOURCE_FILE, source_digest
 from autograder.engine.result import QuestionResult, Result, TestResult
 
@@ -67,7 +68,7 @@ def test_a_proof_holds_only_for_the_source_it_was_made_for(tmp_path, monkeypatch
     rebuilt = tmp_path / "rebuilt"
     rebuilt.mkdir()
     (rebuilt / SOURCE_FILE).write_text(source_digest("hw01") + "\n")
-    carry_record(bundle, rebuilt)
+    keep_record(saved_record(bundle), rebuilt)
     assert (rebuilt / VERIFIED_FILE).read_bytes() == (bundle / VERIFIED_FILE).read_bytes()
 
     master = course / "solutions" / "hw01" / "hw01.ipynb"
@@ -76,5 +77,5 @@ def test_a_proof_holds_only_for_the_source_it_was_made_for(tmp_path, monkeypatch
     other = tmp_path / "other"
     other.mkdir()
     (other / SOURCE_FILE).write_text(source_digest("hw01") + "\n")
-    carry_record(bundle, other)
+    keep_record(saved_record(bundle), other)
     assert not (other / VERIFIED_FILE).exists()
