@@ -2,7 +2,8 @@
 
 Every function draws into ``ax`` if given, else into a new ``matplotlib.figure.Figure``
 (no pyplot state, nothing to close), and returns the Figure. In a notebook, a returned
-Figure shows when it is the cell's last expression, or with ``display(fig)``.
+Figure shows as an image when it is the cell's last expression, or with ``display(fig)``
+(importing this module in a Jupyter kernel sets that up: :mod:`student_lib.kernel`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from student_lib import kernel
+
 _COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+kernel.setup()
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 5)) -> tuple[Figure, Axes]:

@@ -4,6 +4,9 @@ Pipeline for one assignment, in order:
 1. split the master: the ``# GRADING CONFIG`` cell goes to ``grading.json``, the rest to otter;
 2. ``otter assign --no-run-tests`` makes the student notebook (public tests only) and the full tests;
 3. normalise the student notebook (deterministic cell ids, sorted keys) so output is byte-identical;
+   in the student's public test files, import :mod:`autograder.checks.notebook` (the checks word
+   otter's report) and leave the points to otter's default (otter's local tools divide by the
+   total; public tests earn nothing either way: the grader reads points from ``dist/``);
 4. write ``assignments/<hw>/`` (committed) and ``dist/<hw>/`` (the grader's bundle, not committed).
 """
 
@@ -13,6 +16,7 @@ import filecmp
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -98,6 +102,19 @@ def normalise_notebook(nb: dict) -> str:
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+_OTTER_IMPORT = "from otter.test_files import test_case\n"
+_POINTS_LINE = re.compile(r"^points = .*$", re.MULTILINE)
+
+
+def student_test_file(text: str) -> str:
+    """A public test file as the student's kernel runs it (see step 3 of the module docstring)."""
+    if not text.startswith(_OTTER_IMPORT):
+        raise BuildError(f"otter wrote a public test file that does not start with {_OTTER_IMPORT.strip()!r}")
+    text = _OTTER_IMPORT + ("import autograder.checks.notebook  # nncourse: check messages for students\n"
+                            + text[len(_OTTER_IMPORT):])
+    return _POINTS_LINE.sub("points = None  # public tests earn 0; otter's local tools need a total", text, count=1)
+
+
 def _run_otter_assign(master_path: Path, out_dir: Path) -> None:
     command = [sys.executable, "-m", "otter", "assign", "--no-run-tests", str(master_path), str(out_dir)]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -131,6 +148,8 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
             shutil.copytree(generated / "student", student_dir)
             student_nb = json.loads((student_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
             (student_dir / f"{name}.ipynb").write_text(normalise_notebook(student_nb), encoding="utf-8")
+            for test_file in sorted((student_dir / "tests").glob("*.py")):
+                test_file.write_text(student_test_file(test_file.read_text(encoding="utf-8")), encoding="utf-8")
         bundle_dir.mkdir(parents=True)
         shutil.copytree(generated / "autograder" / "tests", bundle_dir / "tests")
         for test_file in sorted((bundle_dir / "tests").glob("*.py")):

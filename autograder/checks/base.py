@@ -133,6 +133,7 @@ class GradingContext:
     probe_timeout: float | None = None
     measurements: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)  # PNGs shown with a failing test's message
+    local_names: dict[int, str] = field(default_factory=dict)  # student's kernel: id(object) -> notebook name
 
 
 _context: contextvars.ContextVar[GradingContext] = contextvars.ContextVar(
@@ -196,6 +197,8 @@ def label(obj: Any) -> str:
     """How to name a student's object in a message."""
     if isinstance(obj, Ref):
         return f"`{obj.name}`"
+    if id(obj) in current().local_names:
+        return f"`{current().local_names[id(obj)]}`"
     return f"`{getattr(obj, '__name__', type(obj).__name__)}`"
 
 
@@ -268,6 +271,9 @@ def _observe_locally(probe: str, args: Any, kwargs: dict, seed: int, subject: st
     """
     from autograder import probes
 
+    if subject == "your code":  # in the student's kernel: the notebook name, or the class or function name
+        subject = next((label(a) for a in args if id(a) in current().local_names or hasattr(a, "__name__")),
+                       subject)
     probes.seed_everything(seed)
     try:
         return protocol.roundtrip(probes.PROBES[probe](*args, **kwargs))

@@ -236,16 +236,20 @@ def verify_bundle(bundle: Path) -> list[str]:
 
 
 def find_submission(folder: Path, assignment: str) -> tuple[Path | None, str]:
-    """The one notebook in ``folder``, or None and a message saying what is wrong."""
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) \
-        if folder.is_dir() else []
+    """The one notebook in ``folder`` (or, without one, the one zip: what the notebook's export
+    cell makes, when Gradescope keeps it zipped), or None and a message saying what is wrong."""
+    def found(pattern: str) -> list[Path]:
+        return sorted(p for p in folder.rglob(pattern) if ".ipynb_checkpoints" not in p.parts) \
+            if folder.is_dir() else []
+
+    notebooks = found("*.ipynb") or found("*.zip")
     if len(notebooks) == 1:
         return notebooks[0], ""
     if not notebooks:
         return None, (f"No notebook was found in your submission: upload your {assignment}.ipynb "
-                      "file (the .ipynb itself, not a PDF or a zip of it).")
+                      "file, or the zip its export cell makes (not a PDF).")
     names = ", ".join(p.relative_to(folder).as_posix() for p in notebooks)
-    return None, (f"Your submission holds {len(notebooks)} notebooks ({names}); upload only "
+    return None, (f"Your submission holds {len(notebooks)} notebooks or zips ({names}); upload only "
                   f"{assignment}.ipynb so that the grader knows which one to grade.")
 
 

@@ -197,3 +197,12 @@ def test_plain_otter_assign_leaves_the_grading_config_out(tmp_path):
     for notebook in notebooks:
         text = notebook.read_text(encoding="utf-8")
         assert "GRADING CONFIG" not in text and seed not in text, notebook
+
+
+def test_student_notebook_ends_with_an_export_cell_that_needs_no_pdf_tools(built_twice):
+    """The last code cell writes the submission zip; no PDF, so no pandoc or LaTeX on a student's machine."""
+    first, _ = built_twice
+    nb = json.loads((first / "assignments" / HW / f"{HW}.ipynb").read_text(encoding="utf-8"))
+    last = [c for c in nb["cells"] if c["cell_type"] == "code"][-1]
+    source = "".join(last["source"])
+    assert "grader.export(" in source and "pdf=False" in source and "run_tests" not in source

@@ -1,5 +1,6 @@
 """Tests for student_lib.plotting."""
 
+import base64
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -91,3 +92,26 @@ def test_plot_digits_accepts_image_shapes_and_marks_wrong_predictions_red(shape)
     titles = [ax.title for ax in fig.axes[:10]]
     assert titles[2].get_color() == "red" and titles[3].get_color() == "black"
     assert "7" in titles[2].get_text() and "2" in titles[2].get_text()
+
+
+def test_in_a_shell_without_a_figure_printer_figures_display_as_png():
+    """What student_lib.kernel does in a Jupyter kernel: Figures get a PNG printer, once."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from student_lib import kernel
+
+    shell = InteractiveShell()
+    formatter = shell.display_formatter
+    fig = plotting.plot_loss_curves([1.0, 0.5])
+    formatter.formatters["image/png"].pop(Figure, None)
+    assert "image/png" not in formatter.format(fig)[0]  # plain IPython: text only
+    assert kernel.show_figures_as_png(shell)
+    data = formatter.format(fig)[0]
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    assert not kernel.show_figures_as_png(shell)  # a printer already chosen (the grader's) is kept
+
+
+def test_kernel_setup_does_nothing_outside_a_kernel():
+    from student_lib import kernel
+
+    assert kernel.kernel_shell() is None  # pytest is not a Jupyter kernel
