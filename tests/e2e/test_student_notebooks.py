@@ -16,6 +16,7 @@ One more run of the wrong-format HW1 notebook goes through ``otter check``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -23,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +44,10 @@ pytestmark = pytest.mark.slow
 # hw -> (corpus entry with a wrong-format answer, its question, what that question's check says)
 WRONG_FORMAT = {
     "hw01": ("q6_labels_wrong_shape", "q6", "`and_neuron`, `or_neuron`, `xor_neuron_accuracy` are not defined"),
-    "hw02": ("q1_column_wrong_dim", "q1", "`as_column`"),
-    "hw03": ("q6_flat_labels", "q6", "`predict_grid`"),
-    "hw04": ("q4_percentage", "q4", "`evaluate`"),
+    "hw02": ("q6_returns_model_and_losses", "q6",
+             "`fit_regressor`: wrong type: it should return the trained nn.Module, but it returned a tuple"),
+    "hw03": ("q6_flat_labels", "q6", "reshape the labels with xx.shape"),
+    "hw04": ("q4_percentage", "q4", "`evaluate` should return a fraction between 0 and 1, found"),
 }
 WAYS = ("untouched", "filled", "wrong_format")
 RUNS = [(hw, way) for hw in WRONG_FORMAT for way in WAYS]
@@ -92,51 +93,69 @@ def notebook_for(hw: str, way: str) -> tuple[dict, dict[str, float], str]:
 
 
 def kernel_env() -> dict[str, str]:
-    """The environment a student's Jupyter starts its kernel with (no test-suite settings)."""
-    return {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND",) and not k.startswith("NNCOURSE_")}
+    """The environment a student's Jupyter starts its kernel with (no test-suite settings), with
+    one thread per kernel: two notebooks share CI's two cores, as if each had a machine of one core."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND" and not k.startswith("NNCOURSE_")}
+    return {**env, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
-async def _execute(run: Run, gate: asyncio.Semaphore) -> None:
+@functools.cache
+def preload() -> list[str]:
+    return sorted({name for hw in WRONG_FORMAT for name in Assignment.load(hw).preload()})
+
+
+def _grade(run: Run) -> None:
+    """Grade the export zip as ``nncourse grade`` does: in a student process forked from a fork
+    server (one for every assignment here, preloading what any of their notebooks imports)."""
+    zips = run.export_zips()
+    if len(zips) == 1:
+        assignment = Assignment.load(run.hw)
+        server = fork_server.shared(base_env(assignment.config.threads), preload())
+        run.graded = grade_submission(zips[0], assignment, submission_id=f"{run.hw}-{run.way}", fork_server=server)
+
+
+async def _execute_and_grade(run: Run, gate: asyncio.Semaphore) -> None:
     async with gate:
         client = NotebookClient(run.nb, timeout=300, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(run.folder)}})
         started = time.perf_counter()
         await client.async_execute(env=kernel_env())
         run.seconds = time.perf_counter() - started
+        await asyncio.get_running_loop().run_in_executor(None, _grade, run)
 
 
-def _grade(run: Run) -> None:
-    """Grade the export zip as ``nncourse grade`` does (a student process forked from a fork server)."""
-    zips = run.export_zips()
-    if len(zips) == 1:
-        assignment = Assignment.load(run.hw)
-        server = fork_server.shared(base_env(assignment.config.threads), assignment.preload())
-        run.graded = grade_submission(zips[0], assignment, submission_id=f"{run.hw}-{run.way}", fork_server=server)
+async def _otter_check(folder: Path, gate: asyncio.Semaphore) -> subprocess.CompletedProcess:
+    async with gate:
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("otter")), "check", f"{folder.name}.ipynb", cwd=folder,
+            env=kernel_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), 600)
+        return subprocess.CompletedProcess(["otter", "check"], process.returncode, out.decode(), err.decode())
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[tuple[str, str], Run]:
-    """Every (assignment, way) notebook executed once, and its export zip graded."""
-    made: dict[tuple[str, str], Run] = {}
+def runs(tmp_path_factory) -> dict:
+    """Every (assignment, way) notebook executed once and its export zip graded, two at a time;
+    alongside, ``otter check`` on a copy of HW1's wrong-format notebook (key "otter check")."""
+    made: dict = {}
     for hw, way in RUNS:
         folder = tmp_path_factory.mktemp(f"{hw}-{way}") / hw
         shutil.copytree(paths.assignments_dir() / hw, folder)
         nb, expect, status = notebook_for(hw, way)
         (folder / f"{hw}.ipynb").write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
         made[(hw, way)] = Run(hw, way, folder, nbformat.reads(json.dumps(nb), as_version=4), 0.0, expect, status)
+    checked = tmp_path_factory.mktemp("otter-check") / "hw01"
+    shutil.copytree(made[("hw01", "wrong_format")].folder, checked)
 
-    async def execute_all() -> None:
+    async def run_all() -> None:
         gate = asyncio.Semaphore(CONCURRENT)
-        await asyncio.gather(*(_execute(run, gate) for run in made.values()))
+        jobs = [_execute_and_grade(run, gate) for run in made.values()]
+        made["otter check"], *_ = await asyncio.gather(_otter_check(checked, gate), *jobs)
 
     started = time.perf_counter()
-    asyncio.run(execute_all())
-    executed = time.perf_counter() - started
-    with ThreadPoolExecutor(CONCURRENT) as pool:
-        list(pool.map(_grade, made.values()))
-    print(f"\n{len(made)} notebooks executed in {executed:.0f} s, graded in "
-          f"{time.perf_counter() - started - executed:.0f} s; per notebook: "
-          + ", ".join(f"{hw} {way} {run.seconds:.0f} s" for (hw, way), run in made.items()))
+    asyncio.run(run_all())
+    print(f"\n{len(RUNS)} notebooks executed and graded, and otter check, in {time.perf_counter() - started:.0f} s; "
+          "notebooks: " + ", ".join(f"{hw} {way} {made[(hw, way)].seconds:.0f} s" for hw, way in RUNS))
     return made
 
 
@@ -235,12 +254,21 @@ def test_the_export_cells_zip_grades_to_the_manifest_points(runs, hw, way):
     assert result.status == run.status, result.message
 
 
-def test_otter_check_reports_the_failing_question(runs, tmp_path):
+def test_otter_check_reports_the_failing_question(runs):
     """``otter check NOTEBOOK`` runs (public tests carry points for it) and words failures as grader.check."""
-    folder = runs[("hw01", "wrong_format")].folder
-    done = subprocess.run([str(Path(sys.executable).with_name("otter")), "check", "hw01.ipynb"],
-                          cwd=folder, capture_output=True, text=True, env=kernel_env(), timeout=600)
+    done = runs["otter check"]
     assert done.returncode == 0, done.stderr[-3000:]
     assert "q1 results: All test cases passed!" in done.stdout, done.stdout
     assert WRONG_FORMAT["hw01"][2] in done.stdout, done.stdout
     assert not TEST_FILE_LINE.search(done.stdout)
+
+
+@pytest.mark.parametrize("hw", WRONG_FORMAT)
+def test_the_html_export_embeds_every_figure(runs, hw):
+    """nbconvert's HTML (what "File > Save and Export Notebook As > HTML" writes) shows the plots."""
+    from nbconvert import HTMLExporter
+
+    run = runs[(hw, "filled")]
+    pngs = sum("image/png" in o.get("data", {}) for c in run.code_cells() for o in c.outputs)
+    html, _ = HTMLExporter().from_notebook_node(run.nb)
+    assert pngs and len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) == pngs
