@@ -3,7 +3,8 @@
 Each notebook, filled with the solution's answers, is opened in a real JupyterLab driven by
 headless Chromium (``tests/e2e/jupyterlab_driver.py``, the driver of the browser test), run
 with the Kernel menu, and photographed with its decision boundaries in view. Needs Debian's
-``chromium``. Writes ``benchmarks/results/<hw>-jupyterlab.png``.
+``chromium`` (and, for the checks' emoji, ``fonts-noto-color-emoji``). Writes
+``benchmarks/results/<hw>-jupyterlab.png``.
 
     .venv/bin/python benchmarks/screenshots.py            # hw01 and hw03
 """
@@ -22,8 +23,9 @@ from autograder.authoring.corpus import fill_student_notebook
 sys.path.insert(0, str(paths.course_root() / "tests" / "e2e"))
 import jupyterlab_driver as lab  # noqa: E402
 
-# the image each screenshot starts at: HW1's one-neuron AND boundary, HW3's CircleMLP on the rings
-FIRST_IMAGE = {"hw01": 0, "hw03": 1}
+# (the image the screenshot starts at, window height): HW1's three one-neuron boundaries (AND, OR,
+# XOR), HW3's CircleMLP on the rings with its code and its check
+VIEW = {"hw01": (0, 2000), "hw03": (1, 1500)}
 
 
 def screenshot(hw: str, out: Path) -> Path:
@@ -32,9 +34,9 @@ def screenshot(hw: str, out: Path) -> Path:
         shutil.copytree(paths.assignments_dir() / hw, root)
         (root / f"{hw}.ipynb").write_text(json.dumps(fill_student_notebook(hw, {}), indent=1), encoding="utf-8")
         scratch.mkdir()
-        with lab.jupyterlab(root, scratch) as (base, token), lab.browser(scratch, height=1500) as page:
+        with lab.jupyterlab(root, scratch) as (base, token), lab.browser(scratch, height=VIEW[hw][1]) as page:
             rendered = lab.restart_and_run_all(page, base, token, f"{hw}.ipynb")
-            lab.scroll_to_image(page, FIRST_IMAGE[hw])
+            lab.scroll_to_image(page, VIEW[hw][0])
             page.screenshot(out)
     print(f"{hw}: {len(rendered.images)} images, checks passed: {', '.join(rendered.passed)}; {out}")
     return out
