@@ -3,7 +3,7 @@
 Each notebook, filled with the solution's answers, is opened in a real JupyterLab driven by
 headless Chromium (``tests/e2e/jupyterlab_driver.py``, the driver of the browser test), run
 with the Kernel menu, and photographed with its decision boundaries in view. Needs Debian's
-``chromium`` (and, for the checks' emoji, ``fonts-noto-color-emoji``). Writes
+``chromium`` and ``chromium-driver`` (and, for the checks' emoji, ``fonts-noto-color-emoji``). Writes
 ``benchmarks/results/<hw>-jupyterlab.png``.
 
     .venv/bin/python benchmarks/screenshots.py            # hw01 and hw03
@@ -20,8 +20,8 @@ from pathlib import Path
 from autograder import paths
 from autograder.authoring.corpus import fill_student_notebook
 
-sys.path.insert(0, str(paths.course_root() / "tests" / "e2e"))
-import jupyterlab_driver as lab  # noqa: E402
+sys.path.insert(0, str(paths.course_root()))
+from tests.e2e import jupyterlab_driver as lab  # noqa: E402
 
 # (the image the screenshot starts at, window height): HW1's three one-neuron boundaries (AND, OR,
 # XOR), HW3's CircleMLP on the rings with its code and its check

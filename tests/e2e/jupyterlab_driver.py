@@ -1,16 +1,14 @@
-"""Drive a real JupyterLab with headless Chromium over the Chrome DevTools Protocol (CDP).
+"""Drive a real JupyterLab with headless Chromium through Selenium, as a student uses it.
 
 JupyterLab runs on 127.0.0.1 with a random token, its settings, workspaces and runtime files in a
-temporary folder; Chromium is Debian's ``chromium`` (nothing is downloaded), driven through CDP
-with ``websocket-client``. The student's "Kernel > Restart Kernel and Run All Cells..." is real
-mouse clicks on the menu and on the dialog's button. Used by ``test_jupyterlab.py`` and by
-``benchmarks/screenshots.py``.
+temporary folder; the browser is Debian's ``chromium`` driven by Debian's ``chromium-driver``
+through Selenium, as in ``tests/e2e/review/`` (nothing is downloaded). The student's
+"Kernel > Restart Kernel and Run All Cells..." is real clicks on the menu and on the dialog's
+button. Used by ``test_jupyterlab.py`` and by ``benchmarks/screenshots.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import re
 import secrets
@@ -25,12 +23,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import websocket
-
 
 def chromium() -> str | None:
     """The Chromium executable (Debian's ``chromium`` package), or None."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromedriver() -> str | None:
+    """Chromium's WebDriver (Debian's ``chromium-driver`` package), or None."""
+    return shutil.which("chromedriver")
+
+
+def missing() -> str | None:
+    """Why the browser cannot run here, or None when it can."""
+    if chromium() and chromedriver():
+        return None
+    return ("headless Chromium not installed: apt-get install chromium chromium-driver "
+            "(.ci/run does it when run as root)")
 
 
 def _free_port() -> int:
@@ -95,83 +104,54 @@ def jupyterlab(root: Path, scratch: Path) -> Iterator[tuple[str, str]]:
 
 
 class Page:
-    """One Chromium tab, spoken to with CDP commands."""
+    """One Chromium tab, driven through Selenium."""
 
-    def __init__(self, url: str) -> None:
-        self.ws = websocket.create_connection(url, timeout=60, suppress_origin=True)
-        self.next_id = 0
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
 
-    def call(self, method: str, **params: Any) -> dict:
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == self.next_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
+    def open(self, url: str) -> None:
+        self.driver.get(url)
 
     def js(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression[:80]}...: {result['exceptionDetails']}")
-        return result["result"].get("value")
+        """The value of a JavaScript ``expression`` in the page."""
+        return self.driver.execute_script(f"return ({expression});")
 
     def click(self, selector: str, text: str = "") -> None:
-        """A real mouse click (press and release) on the first ``selector`` whose text starts with ``text``."""
-        box = self.js(f"""(() => {{
-            const el = [...document.querySelectorAll({json.dumps(selector)})]
-                .find(e => e.textContent.trim().startsWith({json.dumps(text)}));
-            if (!el) return null;
-            const r = el.getBoundingClientRect();
-            return [r.x + r.width / 2, r.y + r.height / 2];
-        }})()""")
-        if box is None:
+        """A real click on the first ``selector`` whose text starts with ``text``."""
+        from selenium.webdriver.common.by import By
+
+        found = [e for e in self.driver.find_elements(By.CSS_SELECTOR, selector)
+                 if e.text.strip().startswith(text)]
+        if not found:
             raise RuntimeError(f"nothing to click: {selector} {text!r}")
-        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+        found[0].click()
 
     def screenshot(self, path: Path) -> Path:
-        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
+        path.write_bytes(self.driver.get_screenshot_as_png())
         return path
-
-    def close(self) -> None:
-        self.ws.close()
 
 
 @contextmanager
 def browser(scratch: Path, width: int = 1400, height: int = 1800) -> Iterator[Page]:
-    """Headless Chromium with one blank tab."""
-    exe = chromium()
-    if exe is None:
-        raise RuntimeError("Debian's chromium is not installed")
-    profile = scratch / "chromium"
-    process = subprocess.Popen(
-        [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-         "--remote-debugging-port=0", f"--user-data-dir={profile}", f"--window-size={width},{height}",
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=open(scratch / "chromium.log", "wb"), start_new_session=True)
-    page = None
+    """Headless Chromium with one blank tab (Debian's ``chromium`` and ``chromium-driver``)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    why = missing()
+    if why:
+        raise RuntimeError(why)
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-extensions", f"--user-data-dir={scratch / 'chromium'}",
+                 f"--window-size={width},{height}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(chromedriver(), log_output=str(scratch / "chromedriver.log")),
+                              options=options)
     try:
-        port_file = profile / "DevToolsActivePort"
-        port = _wait("Chromium's DevTools port", lambda: port_file.is_file() and port_file.read_text().split()[0], 60)
-
-        def tab() -> str | None:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as reply:
-                pages = [t for t in json.load(reply) if t.get("type") == "page"]
-            return pages[0]["webSocketDebuggerUrl"] if pages else None
-
-        page = Page(_wait("a Chromium tab", tab, 30))
-        yield page
+        yield Page(driver)
     finally:
-        if page is not None:
-            page.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait()
+        driver.quit()
 
 
 @dataclass
@@ -196,8 +176,7 @@ _COLLECT = """(() => {
 
 def restart_and_run_all(page: Page, base: str, token: str, notebook: str, timeout: float = 300) -> Rendered:
     """Open ``notebook`` in JupyterLab, run "Kernel > Restart Kernel and Run All Cells...", wait, read it."""
-    page.call("Page.enable")
-    page.call("Page.navigate", url=f"{base}/lab/tree/{notebook}?token={token}")
+    page.open(f"{base}/lab/tree/{notebook}?token={token}")
     # the notebook's kernel, as JupyterLab sees it (the app is exposed to the page for this)
     idle = ("(() => { const app = window.jupyterapp; if (!app) return false;"
             " const panel = [...app.shell.widgets('main')].find(w => w.sessionContext);"

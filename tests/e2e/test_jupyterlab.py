@@ -3,28 +3,21 @@
 JupyterLab on 127.0.0.1 opens HW1 filled with the solution's answers; "Kernel > Restart Kernel
 and Run All Cells..." is clicked; the rendered output areas must hold the decision-boundary
 images and every ``grader.check`` must say passed. A screenshot of the plots is saved in the
-test's output folder. Needs Debian's ``chromium`` (``.ci/run`` installs it when run as root).
+test's output folder. Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them when run as root).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
 from autograder import paths
 from autograder.authoring.corpus import fill_student_notebook
+from tests.e2e import jupyterlab_driver as lab
 
-sys.path.insert(0, str(Path(__file__).parent))
-import jupyterlab_driver as lab  # noqa: E402
-
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(lab.chromium() is None,
-                                 reason="Debian's chromium is not installed: run .ci/run as root, or "
-                                        "apt-get install chromium, to run the real-browser test")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(lab.missing() is not None, reason=lab.missing() or "")]
 
 
 def test_restart_and_run_all_shows_the_plots_and_passing_checks(tmp_path):
