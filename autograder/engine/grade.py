@@ -21,15 +21,17 @@ from typing import Any, Iterator
 from autograder import __version__, paths
 from autograder.checks.base import CheckFailed, GradingContext, Ref, grading
 from autograder.engine.assignment import Assignment
+from autograder.engine.bounds import bound_result, clean_text
 from autograder.engine.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook, \
     written_answers
 from autograder.engine.options import GradeOptions
 from autograder.engine.result import (CellResult, Image, QuestionResult, Result, TestResult, WrittenAnswer,
                                       points)
 from autograder.student_process.sandbox import ResourceLimits
+from autograder.student_process.scratch import scratch_dir
 from autograder.student_process.session import CellReport, Limits, SessionDead, StudentSession
 
-__all__ = ["Assignment", "GradeOptions", "grade_submission"]
+__all__ = ["Assignment", "GradeOptions", "grade_submission", "grader_failure"]
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Submission:
 @contextmanager
 def read_submission(path: Path, assignment: Assignment) -> Iterator[Submission]:
     """Read ``path`` (a notebook or a zip holding one); raises Ungradable with the student's reason."""
-    folder = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
+    folder = Path(tempfile.mkdtemp(prefix="nncourse-grade-", dir=scratch_dir()))
     try:
         notebook = folder / "submission" / f"{assignment.name}.ipynb"
         notebook.parent.mkdir()
@@ -65,7 +67,7 @@ def read_submission(path: Path, assignment: Assignment) -> Iterator[Submission]:
             else:
                 shutil.copyfile(path, notebook)
         except OSError as exc:
-            raise Ungradable(f"the file cannot be read ({exc.strerror})") from None
+            raise Ungradable(f"the file cannot be read ({exc.strerror or exc})") from None
         nb = read_notebook(notebook)
         written = written_answers(nb, [(q.name, q.points) for q in assignment.manual])
         yield Submission(notebook, code_cells(nb), [WrittenAnswer(**w) for w in written])
@@ -139,19 +141,43 @@ def run_tests(session: StudentSession, assignment: Assignment, options: GradeOpt
 
 def grade_submission(path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
                      submission_id: str | None = None, fork_server: Any = None) -> Result:
-    """Grade the notebook at ``path``; always returns a Result with a status and a message.
+    """Grade the notebook at ``path``; always returns a Result with a status and a message, also
+    when the grader itself fails on it (:func:`grader_failure`). Every text in it is bounded
+    (:func:`autograder.engine.bounds.bound_result`).
 
     ``fork_server`` (:class:`autograder.student_process.fork_server.ForkServer`) starts the
     student process; None starts a new interpreter.
     """
     options = options or GradeOptions()
     started = time.monotonic()
+    try:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    except OSError:
+        sha = None
     result = Result(
         submission=submission_id or path.stem, assignment=assignment.name, file=path.name,
         grader_version=__version__, profile=options.profile,
         seed=assignment.config.seed if options.seed is None else options.seed,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None,
-        max_score=points(assignment.max_score))
+        sha256=sha, max_score=points(assignment.max_score))
+    try:
+        return bound_result(_grade(path, assignment, options, result, started, fork_server))
+    except Exception as exc:  # noqa: BLE001 - one submission's failure never stops a batch
+        return grader_failure(result, assignment, exc, started)
+
+
+def grader_failure(result: Result, assignment: Assignment, exc: BaseException,
+                   started: float | None = None) -> Result:
+    """``result`` marked ``error`` because the grader itself failed on it; every test gets 0 and says why."""
+    message = f"the grader could not grade this submission: {type(exc).__name__}: {clean_text(exc, 500)}"
+    failed = Result(submission=result.submission, assignment=result.assignment, file=result.file,
+                    grader_version=result.grader_version or __version__, profile=result.profile,
+                    seed=result.seed, sha256=result.sha256, max_score=points(assignment.max_score),
+                    key=result.key, grader_error=True)
+    return bound_result(assemble(failed, assignment, {}, {}, "error", message, started or time.monotonic()))
+
+
+def _grade(path: Path, assignment: Assignment, options: GradeOptions, result: Result, started: float,
+           fork_server: Any) -> Result:
     try:
         with read_submission(path, assignment) as submission:
             result.written = submission.written

@@ -104,6 +104,7 @@ class Result:
     process_output: str = ""
     seconds: float = 0.0
     key: str | None = None  # what it was graded from (batch resume)
+    grader_error: bool = False  # the grader itself failed on it: graded again on resume
     schema: int = SCHEMA_VERSION
 
     def points_by_question(self) -> dict[str, float]:
