@@ -33,6 +33,9 @@ from autograder.student_process.session import CellReport, Limits, SessionDead, 
 
 __all__ = ["Assignment", "GradeOptions", "grade_submission", "grader_failure"]
 
+OUTPUT_PER_CELL = 2_000  # characters of a cell's output kept in its result (the end of it)
+OUTPUT_KEPT = 100_000    # characters of output kept for all cells of one result
+
 
 @dataclass
 class Outcome:
@@ -195,7 +198,7 @@ def _grade(path: Path, assignment: Assignment, options: GradeOptions, result: Re
     except Ungradable as exc:
         return assemble(result, assignment, {}, {}, "ungradable", f"ungradable: {exc}", started)
     question_of = {c.index: c.question for c in submission.cells}
-    result.cells = [_cell_result(r, question_of.get(r.index)) for r in session.cells]
+    result.cells = _cell_results(session.cells, question_of)
     status, message = _status(session.cells, question_of, dead)
     if dead is not None and crash_output.strip():
         result.process_output = crash_output[-2000:]
@@ -207,10 +210,17 @@ def _grade(path: Path, assignment: Assignment, options: GradeOptions, result: Re
     return assemble(result, assignment, outcomes, errors, status, message, started)
 
 
-def _cell_result(report: CellReport, question: str | None) -> CellResult:
-    return CellResult(cell=report.index, question=question, seconds=report.seconds, error=report.error,
-                      timed_out=report.timed_out, output=report.output[-2000:],
-                      images=[Image(data=i) for i in report.images])
+def _cell_results(reports: list[CellReport], question_of: dict[int, str | None]) -> list[CellResult]:
+    """One entry per cell that ran: time, error, the tail of its output (the tails of all cells
+    together are capped at OUTPUT_KEPT characters) and its plots."""
+    results, budget = [], OUTPUT_KEPT
+    for r in reports:
+        output = r.output[-min(OUTPUT_PER_CELL, budget):] if budget > 0 else ""
+        budget -= len(output)
+        results.append(CellResult(cell=r.index, question=question_of.get(r.index), seconds=r.seconds,
+                                  error=r.error, timed_out=r.timed_out, output=output,
+                                  images=[Image(data=i) for i in r.images]))
+    return results
 
 
 def _cell_error_text(cell: CellReport, question: str | None) -> str:

@@ -18,9 +18,11 @@ import types
 from typing import Any
 
 from autograder import protocol
+from autograder.protocol import (MAX_CELL_OUTPUT_CHARS, MAX_ERROR_CHARS, MAX_ERROR_FRAMES, MAX_IMAGE_BYTES,
+                                 MAX_IMAGE_BYTES_TOTAL, MAX_IMAGES_PER_CELL)
 from autograder.student_process.tamper import guarded_objects, identities
 
-OUTPUT_CAP = 20_000  # characters of output kept per cell (head and tail)
+OUTPUT_CAP = MAX_CELL_OUTPUT_CHARS  # characters of output kept per cell (head and tail)
 _CELL_FILE = re.compile(r"<ipython-input-(\d+)-")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # object addresses differ run to run; results must not
 
@@ -72,7 +74,7 @@ def _otter_stub() -> types.ModuleType:
     return module
 
 
-def cell_figures(limit: int = 4, max_bytes: int = 400_000) -> list[str]:
+def cell_figures(limit: int = MAX_IMAGES_PER_CELL, max_bytes: int = MAX_IMAGE_BYTES) -> list[str]:
     """The figures a cell left open, as base64 PNGs, then closed (as Jupyter's inline backend
     shows and closes them after each cell): the student's own plots, for their feedback."""
     plt = sys.modules.get("matplotlib.pyplot")
@@ -101,10 +103,13 @@ def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
         if match:
             cell = cell_of_count.get(int(match.group(1)))
             frames.append({"cell": cell, "line": frame.lineno, "code": (frame.line or "")[:200]})
-    message = str(exc)
-    if len(message) > 2000:
-        message = message[:2000] + " ..."
-    return {"ename": type(exc).__name__, "evalue": message, "frames": frames[-5:]}
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose __str__ raises
+        message = "(its message could not be read)"
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[:MAX_ERROR_CHARS] + " ..."
+    return {"ename": type(exc).__name__[:200], "evalue": message, "frames": frames[-MAX_ERROR_FRAMES:]}
 
 
 class Runner:
@@ -122,6 +127,7 @@ class Runner:
         self.marks = identities(self.guarded)
         self.tampered: list[str] = []
         self.images: list[str] = []
+        self.image_bytes = 0  # of every plot kept so far: MAX_IMAGE_BYTES_TOTAL at most
         self._capture_displayed_figures()
 
     def _capture_displayed_figures(self) -> None:
@@ -140,7 +146,7 @@ class Runner:
 
                 png = base64.b64encode(png).decode("ascii")
             if isinstance(png, str):
-                self.images.append(png)
+                self.keep_image(png)
 
         def publish_and_keep(data: Any, *args: Any, **kwargs: Any) -> None:
             keep(data)
@@ -152,6 +158,16 @@ class Runner:
 
         publisher.publish = publish_and_keep
         hook.write_format_data = write_and_keep
+
+    def keep_image(self, png: str) -> bool:
+        """Keep one base64 PNG for the feedback page if it fits the caps (per cell and in all)."""
+        size = len(png) * 3 // 4
+        if (len(self.images) >= MAX_IMAGES_PER_CELL or size > MAX_IMAGE_BYTES
+                or self.image_bytes + size > MAX_IMAGE_BYTES_TOTAL):
+            return False
+        self.images.append(png)
+        self.image_bytes += size
+        return True
 
     def check_integrity(self) -> list[str]:
         """What the notebook replaced among the guarded objects (sticky once seen)."""
@@ -175,11 +191,13 @@ class Runner:
                 sys.stdout, sys.stderr = real_stdout, real_stderr
             error = result.error_before_exec or result.error_in_exec
             seconds = round(time.perf_counter() - started, 3)
+            for png in cell_figures():
+                self.keep_image(png)
             self.channel.send(protocol.CellDone(
                 cell=index, seconds=seconds,
                 error=None if error is None else describe_error(error, self.cell_of_count),
                 output=_ADDRESS.sub(" at 0x...", writer.getvalue()),
-                images=(self.images + cell_figures())[:4]).wire())
+                images=self.images).wire())
 
     def answer(self, request: protocol.ProbeRequest) -> protocol.ProbeReply:
         from autograder import probes

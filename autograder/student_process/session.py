@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from autograder import protocol
-from autograder.protocol import Channel, ChannelClosed, ChannelTimeout, ProbeFailed, ProtocolError, encode
+from autograder.protocol import (MAX_CELL_MESSAGE_BYTES, MAX_CELL_OUTPUT_CHARS, MAX_ERROR_CHARS, MAX_ERROR_FRAMES,
+                                 MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_TOTAL, MAX_IMAGES_PER_CELL, Channel,
+                                 ChannelClosed, ChannelTimeout, ProbeFailed, ProtocolError, encode)
 from autograder.student_process.sandbox import ResourceLimits, Sandbox
 
 INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
-MAX_IMAGES = 4  # a cell's plots kept for the student's feedback
 START_TIMEOUT = 120.0  # seconds for the student process to import torch and say hello
 
 
@@ -73,6 +74,26 @@ def base_env(threads: int) -> dict[str, str]:
     }
 
 
+def _text(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return text[:limit]
+
+
+def _cell_error(error: Any) -> dict | None:
+    """A cell's error as the runner describes it (name, message, the student's frames), capped."""
+    if not error:
+        return None
+    if not isinstance(error, dict):
+        return {"ename": "Error", "evalue": _text(error, MAX_ERROR_CHARS), "frames": []}
+    frames = [{"cell": f.get("cell") if isinstance(f.get("cell"), int) else None,
+               "line": f.get("line") if isinstance(f.get("line"), int) else None,
+               "code": _text(f.get("code"), 200)}
+              for f in (error.get("frames") if isinstance(error.get("frames"), list) else [])[-MAX_ERROR_FRAMES:]
+              if isinstance(f, dict)]
+    return {"ename": _text(error.get("ename"), 200) or "Error", "evalue": _text(error.get("evalue"), MAX_ERROR_CHARS),
+            "frames": frames}
+
+
 @dataclass
 class CellReport:
     index: int
@@ -109,6 +130,7 @@ class StudentSession:
     deadline: float = 0.0
     cells: list[CellReport] = field(default_factory=list)
     dead: SessionDead | None = None
+    image_bytes: int = 0
 
     def __enter__(self) -> "StudentSession":
         self.start()
@@ -220,12 +242,14 @@ class StudentSession:
                                            f"of {self.limits.total:.0f} s ran out")
         return self.dead
 
-    def _recv(self, timeout: float, where: str, *expected: type) -> Any:
-        """The next message, one of the ``expected`` protocol types; anything else kills the process."""
+    def _recv(self, timeout: float, where: str, *expected: type, limit: int | None = None) -> Any:
+        """The next message (at most ``limit`` bytes), one of the ``expected`` protocol types;
+        anything else kills the process."""
         if self.dead:
             raise self.dead
         try:
-            message = self.channel.recv(timeout=max(0.0, min(timeout, self._remaining())))
+            message = self.channel.recv(timeout=max(0.0, min(timeout, self._remaining())),
+                                        **({"limit": limit} if limit else {}))
         except ChannelClosed:
             raise self._died(where) from None
         except ProtocolError as exc:
@@ -240,7 +264,13 @@ class StudentSession:
             raise self.dead from None
 
     def run_notebook(self, cells: list[dict]) -> list[CellReport]:
-        """Run ``cells`` ({index, source}) in order; returns one report per cell that ran."""
+        """Run ``cells`` ({index, source}) in order; returns one report per cell that ran.
+
+        The student process reports each cell with a ``start`` and a ``done`` event. Its code can
+        write forged events too, so only the next cell's ``start`` and the running cell's ``done``
+        are taken, each event is capped in bytes, and what a ``done`` carries is cleaned and capped
+        (output, error, images: :mod:`autograder.protocol`'s caps, images also per submission)."""
+        expected = [int(c["index"]) for c in cells]
         try:
             self.channel.send(protocol.Setup(cells=cells, seed=self.seed, threads=self.threads,
                                              cwd=str(self.workdir)).wire())
@@ -254,7 +284,7 @@ class StudentSession:
             remaining_cell = wait_limit - (time.monotonic() - started)
             try:
                 message = self._recv(max(0.0, remaining_cell), where, protocol.CellStarted,
-                                     protocol.CellDone, protocol.Ready)
+                                     protocol.CellDone, protocol.Ready, limit=MAX_CELL_MESSAGE_BYTES)
             except ChannelTimeout:
                 if self._remaining() <= 0:
                     raise self._timed_out(where) from None
@@ -269,20 +299,36 @@ class StudentSession:
                 self._interrupt()
                 started, wait_limit = time.monotonic(), INTERRUPT_GRACE
                 continue
-            if isinstance(message, protocol.CellStarted):
-                current = CellReport(index=int(message.cell))
+            if isinstance(message, protocol.CellStarted) and current is None \
+                    and len(self.cells) < len(expected) and message.cell == expected[len(self.cells)]:
+                current = CellReport(index=expected[len(self.cells)])
                 self.cells.append(current)
                 started, wait_limit = time.monotonic(), self.limits.cell
-            elif isinstance(message, protocol.CellDone) and current is not None:
-                current.seconds = float(message.seconds or 0.0)
-                current.error = message.error if isinstance(message.error, dict) else None
-                current.output = str(message.output)[:50_000]
-                images = message.images
-                current.images = [i for i in images[:MAX_IMAGES] if isinstance(i, str)] if isinstance(images, list) else []
+            elif isinstance(message, protocol.CellDone) and current is not None and message.cell == current.index:
+                seconds = message.seconds
+                current.seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+                current.error = _cell_error(message.error)
+                current.output = _text(message.output, MAX_CELL_OUTPUT_CHARS)
+                current.images = self._images(message.images)
                 current = None
                 started, wait_limit = time.monotonic(), self.limits.cell
             elif isinstance(message, protocol.Ready):
                 return self.cells
+
+    def _images(self, images: Any) -> list[str]:
+        """The base64 PNGs of a ``done`` event that fit the caps (per cell, and for the submission)."""
+        kept: list[str] = []
+        for image in images if isinstance(images, list) else []:
+            if len(kept) >= MAX_IMAGES_PER_CELL:
+                break
+            if not isinstance(image, str) or not image.isascii():
+                continue
+            size = len(image) * 3 // 4
+            if size > MAX_IMAGE_BYTES or self.image_bytes + size > MAX_IMAGE_BYTES_TOTAL:
+                continue
+            kept.append(image)
+            self.image_bytes += size
+        return kept
 
     def probe(self, name: str, *args: Any, seed: int = 0, timeout: float | None = None,
               **kwargs: Any) -> Any:

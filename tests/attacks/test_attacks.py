@@ -190,6 +190,7 @@ def test_attack_earns_nothing_extra(graded, attack):
         pytest.skip("needs the root-only sandbox (its own user id); see autograder/sandbox.py")
     result = graded[attack["name"]]
     assert result.score <= attack["max_score"], (result.score, result.message)
+    assert result.score >= attack.get("min_score", 0), (result.score, result.message)
     if attack["status"] != "any":
         assert result.status == attack["status"], result.message
     for question in result.questions:
@@ -208,6 +209,21 @@ def test_no_secret_reaches_any_output(graded):
     assert canary(HW) not in outputs, "a hidden test file was read by a submission"
     assert SECRET not in outputs, "the grader's environment leaked into a submission"
     assert not PICKLE_MARK.exists(), "the grader unpickled something a submission wrote"
+
+
+def test_every_output_stays_under_its_cap(graded):
+    """Huge plots, forged cell events and huge errors leave results, pages and gradebook cells small."""
+    from autograder.reports.escape import MAX_CSV_CELL
+
+    tmp = graded["__tmp__"]
+    sizes = {p.relative_to(tmp).as_posix(): p.stat().st_size for out in ("out-normal", "out-slow")
+             for p in (tmp / out).rglob("*") if p.is_file()}
+    assert max(sizes.values()) < 5 * 2**20, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+    for out in ("out-normal", "out-slow"):
+        with open(tmp / out / "gradebook.csv", newline="", encoding="utf-8") as handle:
+            assert max(len(cell) for row in csv.reader(handle) for cell in row) < MAX_CSV_CELL + 50
+    images = graded["huge_displayed_images"]
+    assert sum(len(i.data) for c in images.cells for i in c.images) * 3 // 4 <= 3_000_000
 
 
 def test_fake_results_do_not_count(graded):
