@@ -129,13 +129,14 @@ class Channel:
         except (BrokenPipeError, OSError) as exc:
             raise ChannelClosed(str(exc)) from None
 
-    def recv(self, timeout: float | None = None, limit: int = MAX_MESSAGE_BYTES) -> Any:
+    def recv(self, timeout: float | None = None, limit: int | None = None) -> Any:
         """Return the next message (at most ``limit`` bytes); raise ChannelTimeout or ChannelClosed,
         or ProtocolError for a message that is too large or malformed."""
+        limit = MAX_MESSAGE_BYTES if limit is None else limit
         deadline = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self._buffer:
             if len(self._buffer) > limit:
-                raise ProtocolError(f"a message of more than {limit:,} bytes")
+                raise ProtocolError(f"message too large (more than {limit:,} bytes)")
             wait = None if deadline is None else max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([self.read_fd], [], [], wait)
             if not ready:
@@ -146,7 +147,7 @@ class Channel:
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         if len(line) > limit:
-            raise ProtocolError(f"a message of {len(line):,} bytes, over {limit:,}")
+            raise ProtocolError(f"message too large ({len(line):,} bytes, over {limit:,})")
         return decode(line)
 
     def close(self) -> None:
