@@ -281,7 +281,7 @@ def _child(spec: dict, fds: list[int], close_fds: list[int]) -> None:
             os.close(fd)
         from autograder.student_process.sandbox import enter
 
-        enter(spec["sandbox"])
+        enter(spec["sandbox"], [read_fd, write_fd])  # returns in the process that runs the notebook
         _set_parent_death_signal()
         os.environ.clear()
         os.environ.update(spec["env"])

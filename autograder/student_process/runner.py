@@ -1,7 +1,8 @@
 """The student process: runs a notebook's code cells in IPython, then answers the grader's probes.
 
-Started by :class:`autograder.student_process.session.StudentSession` as ``python -P -m autograder.student_process.runner R W``
-where R and W are pipe descriptors. It never sees hidden tests or labels: it receives the
+Forked by the fork server, or started by :class:`autograder.student_process.session.StudentSession`
+(its ``BOOTSTRAP``, which enters the sandbox first), as ``main(R, W)`` where R and W are pipe
+descriptors. It never sees hidden tests or labels: it receives the
 notebook's cells, then probe requests with the grader's inputs, and sends back plain values.
 """
 
@@ -267,12 +268,10 @@ class Runner:
 
 def main(read_fd: int, write_fd: int) -> None:
 
-    if os.environ.get("NNCOURSE_SANDBOX"):  # started from scratch as root: confine this process first
-        import json
+    if os.environ.get("NNCOURSE_SANDBOX"):  # started from scratch: confine this process first
+        from autograder.student_process.sandbox import enter_from_environment
 
-        from autograder.student_process.sandbox import enter
-
-        enter(json.loads(os.environ.pop("NNCOURSE_SANDBOX")))
+        enter_from_environment([read_fd, write_fd])
     if os.environ.get("NNCOURSE_RLIMITS"):
         from autograder.student_process.sandbox import apply_limits
 

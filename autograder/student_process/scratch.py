@@ -3,9 +3,9 @@
 A grader process keeps its temporary files (the fork server's home and log, each submission's
 work folder) in one folder, ``nncourse-run-XXXXXXXX`` in the system's temporary folder, holding a
 lock on ``lock`` inside it for as long as it lives. The lock goes with the process, however it
-ends: the next grader that starts finds folders whose lock is free, removes them, and also
-removes them. Only folders owned by the user running the grader are touched, and links are never
-followed.
+ends: the next grader that starts finds folders whose lock is free and removes them, and the
+control groups such a grader left (:func:`autograder.student_process.cgroups.sweep`). Only folders
+owned by the user running the grader are touched, and links are never followed.
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ def stale(folder: Path) -> bool:
 
 
 def sweep(root: Path | None = None) -> list[Path]:
-    """Remove the scratch folders of graders that have ended."""
+    """Remove the scratch folders and control groups of graders that have ended."""
+    from autograder.student_process import cgroups
+
     root = Path(root or tempfile.gettempdir())
     removed = []
     try:
@@ -89,4 +91,5 @@ def sweep(root: Path | None = None) -> list[Path]:
         if stale(folder):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
+    cgroups.sweep()
     return removed

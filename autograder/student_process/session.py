@@ -27,6 +27,10 @@ from autograder.student_process.sandbox import ResourceLimits, Sandbox
 
 INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
 START_TIMEOUT = 120.0  # seconds for the student process to import torch and say hello
+# a student process started from scratch confines itself before anything that may start a thread
+BOOTSTRAP = ("import sys; from autograder.student_process.sandbox import enter_from_environment; "
+             "fds = [int(a) for a in sys.argv[1:3]]; enter_from_environment(fds); "
+             "from autograder.student_process.runner import main; main(*fds); sys.stdout.flush()")
 
 
 class SessionDead(Exception):
@@ -148,12 +152,12 @@ class StudentSession:
         self.tmpdir = self.workdir.parent / f"{self.workdir.name}-tmp"
         self.tmpdir.mkdir(mode=0o700, exist_ok=True)
         env = {**base_env(self.threads), "HOME": str(self.workdir), "TMPDIR": str(self.tmpdir), **self.env}
-        self.sandbox = Sandbox(self.workdir, self._paths_to_hide(), self.resources, needed=self._needed_paths())
-        self.sandbox.prepare(self.tmpdir)
-        confinement = self.sandbox.env()
-        argv = [sys.executable, "-P", "-m", "autograder.student_process.runner", str(to_child_r), str(from_child_w)]
-        self.output_path = self.workdir.parent / f"{self.workdir.name}.stdout"
+        self.sandbox = Sandbox(self.workdir, self._paths_to_hide(), self.resources, needed=self._needed_paths(),
+                               writable=[self.workdir, self.tmpdir])
         try:
+            self.sandbox.prepare(self.tmpdir)
+            confinement = self.sandbox.env()
+            self.output_path = self.workdir.parent / f"{self.workdir.name}.stdout"
             fd = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "wb") as output:
                 self.process = None
@@ -167,12 +171,17 @@ class StudentSession:
                         self.process = None  # the fork server is gone: start this one from scratch
                 if self.process is None:
                     self.process = subprocess.Popen(
-                        argv, cwd=self.workdir, env={**env, **confinement}, stdin=subprocess.DEVNULL,
-                        stdout=output, stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w),
-                        start_new_session=True, **self.sandbox.popen_user(),
+                        [sys.executable, "-P", "-c", BOOTSTRAP, str(to_child_r), str(from_child_w)],
+                        cwd="/", env={**env, **confinement}, stdin=subprocess.DEVNULL, stdout=output,
+                        stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w), start_new_session=True,
                     )
         except BaseException:
             self.sandbox.release()
+            for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             raise
         os.close(to_child_r)
         os.close(from_child_w)
@@ -228,6 +237,9 @@ class StudentSession:
                 code = None
         if code is not None and code < 0:
             reason = f"it was killed by signal {signal.Signals(-code).name}"
+            if self.sandbox.out_of_memory():
+                reason += (f" after going past its memory cap of {self.resources.memory_mb:,} MB "
+                           "(check the sizes of your tensors and lists)")
         elif code is not None:
             reason = f"it exited with code {code}"
         else:
