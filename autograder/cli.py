@@ -123,6 +123,9 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
         _echo(f"  skipped {item['path']}: {item['reason']}", err=True)
     for item in found.duplicates:
         _echo(f"  not graded (older than {item['kept']}): {item['path']}", err=True)
+    for item in found.collisions:
+        _echo(f"  id collision: {item['path']} is graded as {item['submission']} "
+              f"({item['wanted']} is {item['kept_by']})", err=True)
     executor, closer = (None, None)
     if dask_address:
         from autograder.batch.executors import dask_executor
