@@ -5,6 +5,7 @@ imported torch once (:mod:`autograder.student_process.fork_server`). Results are
 finishes and carry a key made of the submission's content hash, the grader's version, the
 grading bundle and the options; a rerun reuses every result whose key still matches, so a batch
 killed at any moment and started again ends with the same gradebook as an uninterrupted run.
+Only results this grader signed are reused (:mod:`autograder.batch.resume`).
 
 The pool is any :class:`concurrent.futures.Executor`: threads in this process by default (each
 thread waits on its own student process), or a Dask cluster's executor (``dask.distributed``),
@@ -25,6 +26,7 @@ from typing import Any, Callable
 
 from autograder import __version__
 from autograder.config import LatePolicy
+from autograder.batch.resume import genuine, sign, unsigned
 from autograder.batch.submissions import Found, Submission, find_submissions
 from autograder.engine.assignment import Assignment
 from autograder.engine.grade import grade_submission, grader_failure
@@ -89,7 +91,9 @@ def _stored(out_dir: Path, submission_id: str, key: str) -> Result | None:
         return None
     if result.key != key or result.grader_error:
         return None  # a result the grader could not make is tried again
-    return result
+    if not genuine(result):
+        return None  # not written by this grader (or changed since): graded again
+    return unsigned(result)
 
 
 @dataclass
@@ -221,11 +225,11 @@ def _settle(out_dir: Path, future: Future, task: Task) -> Result:
     except Exception as exc:  # noqa: BLE001 - a pool or worker failure: this submission's result
         result = _failure(task, exc)
     try:
-        write_result(out_dir, result)
+        write_result(out_dir, sign(result))
         _write_feedback(out_dir, result)
     except Exception as exc:  # noqa: BLE001 - something in the result could not be written
         result = _failure(task, exc)
-        write_result(out_dir, result)
+        write_result(out_dir, sign(result))
         _write_feedback(out_dir, result)
     return result
 

@@ -69,3 +69,25 @@ def test_an_exception_while_grading_one_submission_is_its_error_and_the_batch_go
         again = run_batch([subs], hw01, tmp_path / "out", executor=pool)
     assert again.reused == 2 and again.graded == 1
     assert gradebook(tmp_path / "out")["bob"]["status"] == "ungradable"
+
+
+def test_a_stored_result_is_reused_only_if_this_grader_signed_it(hw01, tmp_path, no_fork_server, monkeypatch):
+    """A result file rewritten by anyone else (its own 17/17) is graded again; the key lives
+    in the grader's state folder, outside every sandbox."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "mallory.ipynb").write_bytes(b"{ not json")
+    with ThreadPoolExecutor(1) as pool:
+        run_batch([subs], hw01, tmp_path / "out", executor=pool)
+    stored_path = tmp_path / "out" / "results" / "mallory.json"
+    stored = json.loads(stored_path.read_text(encoding="utf-8"))
+    assert (tmp_path / "state" / "nncourse" / "resume.key").stat().st_mode & 0o777 == 0o600
+    forged = {**stored, "score": 17, "status": "ok"}
+    stored_path.write_text(json.dumps(forged), encoding="utf-8")
+    with ThreadPoolExecutor(1) as pool:
+        again = run_batch([subs], hw01, tmp_path / "out", executor=pool)
+    assert again.reused == 0 and gradebook(tmp_path / "out")["mallory"]["total"] == "0"
+    with ThreadPoolExecutor(1) as pool:
+        third = run_batch([subs], hw01, tmp_path / "out", executor=pool)
+    assert third.reused == 1, "an untouched, signed result is reused"
