@@ -292,7 +292,8 @@ class StudentSession:
         started = time.monotonic()
         wait_limit = START_TIMEOUT
         while True:
-            where = "before its first cell" if current is None else f"in cell {current.index}"
+            where = (f"in cell {current.index}" if current is not None else
+                     f"after cell {self.cells[-1].index}" if self.cells else "before its first cell")
             remaining_cell = wait_limit - (time.monotonic() - started)
             try:
                 message = self._recv(max(0.0, remaining_cell), where, protocol.CellStarted,
