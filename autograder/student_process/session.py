@@ -23,7 +23,7 @@ from autograder import protocol
 from autograder.protocol import (MAX_CELL_MESSAGE_BYTES, MAX_CELL_OUTPUT_CHARS, MAX_ERROR_CHARS, MAX_ERROR_FRAMES,
                                  MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_TOTAL, MAX_IMAGES_PER_CELL, Channel,
                                  ChannelClosed, ChannelTimeout, ProbeFailed, ProtocolError, encode)
-from autograder.student_process.sandbox import ResourceLimits, Sandbox
+from autograder.student_process.sandbox import NAMESPACED, ResourceLimits, Sandbox, notebook_process
 
 INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
 START_TIMEOUT = 120.0  # seconds for the student process to import torch and say hello
@@ -223,8 +223,11 @@ class StudentSession:
             pass
 
     def _interrupt(self) -> None:
+        """SIGINT to the notebook's process: straight to it when it runs in a PID namespace (the
+        processes in between would pass it on, later), else to the process the grader started."""
+        target = notebook_process(self.process.pid) if self.sandbox.mode in NAMESPACED else None
         try:
-            os.kill(self.process.pid, signal.SIGINT)
+            os.kill(target or self.process.pid, signal.SIGINT)
         except ProcessLookupError:
             pass
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from autograder.student_process.sandbox import (ResourceLimits, Sandbox, is_root, level, namespaces_available,
-                                                outside, processes_of)
+                                                notebook_process, outside, processes_of)
 
 needs_root = pytest.mark.skipif(not is_root(), reason="only a root grader switches user ids")
 NOBODY = pwd.getpwnam("nobody").pw_uid
@@ -188,6 +188,9 @@ time.sleep(300)
     try:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         assert running(marker), "the daemon did not start"
+        notebook = notebook_process(child.pid)  # where the grader sends SIGINT
+        assert notebook and b"NSpid:" in Path(f"/proc/{notebook}/status").read_bytes()
+        assert Path(f"/proc/{notebook}/status").read_bytes().split(b"NSpid:")[1].split(b"\n")[0].split()[-1] == b"2"
     finally:
         os.killpg(child.pid, signal.SIGKILL)  # what the grader does: the handle and its group
         child.wait()
