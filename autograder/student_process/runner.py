@@ -9,12 +9,12 @@ notebook's cells, then probe requests with the grader's inputs, and sends back p
 from __future__ import annotations
 
 import io
+import linecache
 import os
 import re
 import signal
 import sys
 import time
-import traceback
 import types
 from typing import Any
 
@@ -96,14 +96,65 @@ def cell_figures(limit: int = MAX_IMAGES_PER_CELL, max_bytes: int = MAX_IMAGE_BY
     return images
 
 
+SHOWN_FRAMES = (10, 20)  # outermost and innermost frames of a traceback shown in a cell's output
+SHOWN_CHAIN = 5  # exceptions of a chain (``raise ... from``, ``during handling``) shown
+
+
+def _tracebacks(tb: types.TracebackType | None) -> list[types.TracebackType]:
+    found = []
+    while tb is not None:
+        found.append(tb)
+        tb = tb.tb_next
+    return found
+
+
+def shortened(tb: types.TracebackType | None) -> tuple[types.TracebackType | None, int]:
+    """``tb`` with only its outermost and innermost frames (SHOWN_FRAMES), and how many were left
+    out: formatting a traceback costs time per frame (IPython took minutes for a 3,000-frame
+    RecursionError on a loaded machine), so what the student's output shows is bounded."""
+    chain = _tracebacks(tb)
+    head, tail = SHOWN_FRAMES
+    if len(chain) <= head + tail:
+        return tb, 0
+    short = None
+    for item in reversed(chain[:head] + chain[-tail:]):
+        short = types.TracebackType(short, item.tb_frame, item.tb_lasti, item.tb_lineno)
+    return short, len(chain) - head - tail
+
+
+def bounded_for_display(value: BaseException) -> None:
+    """Shorten the tracebacks of the exceptions chained to ``value`` and cut its chain after
+    SHOWN_CHAIN of them (IPython formats every one)."""
+    seen: set[int] = set()
+    current, depth = value, 0
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if depth:
+            current.__traceback__ = shortened(current.__traceback__)[0]
+        following = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+        if following is not None and depth + 1 >= SHOWN_CHAIN:
+            current.__cause__, current.__context__, current.__suppress_context__ = None, None, True
+            break
+        current, depth = following, depth + 1
+
+
+def _not_stored(exception: BaseException, *args: Any, **kwargs: Any) -> dict:
+    return {"ename": type(exception).__name__, "evalue": "", "traceback": []}
+
+
 def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
-    """Exception name, message and the student's own lines from its traceback."""
+    """Exception name, message and the student's own lines from its traceback (the innermost
+    MAX_ERROR_FRAMES of them: a deep traceback costs no more than a short one)."""
     frames = []
-    for frame in traceback.extract_tb(exc.__traceback__):
-        match = _CELL_FILE.search(frame.filename or "")
+    for tb in reversed(_tracebacks(exc.__traceback__)):
+        code = tb.tb_frame.f_code
+        match = _CELL_FILE.search(code.co_filename or "")
         if match:
             cell = cell_of_count.get(int(match.group(1)))
-            frames.append({"cell": cell, "line": frame.lineno, "code": (frame.line or "")[:200]})
+            line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
+            frames.insert(0, {"cell": cell, "line": tb.tb_lineno, "code": line[:200]})
+            if len(frames) == MAX_ERROR_FRAMES:
+                break
     try:
         message = str(exc)
     except Exception:  # noqa: BLE001 - an exception whose __str__ raises
@@ -130,6 +181,29 @@ class Runner:
         self.images: list[str] = []
         self.image_bytes = 0  # of every plot kept so far: MAX_IMAGE_BYTES_TOTAL at most
         self._capture_displayed_figures()
+        self._bound_tracebacks()
+
+    def _bound_tracebacks(self) -> None:
+        """A failing cell's traceback in its output shows at most SHOWN_FRAMES frames per
+        exception and SHOWN_CHAIN exceptions, whatever the depth (see :func:`shortened`)."""
+        show = self.shell.showtraceback
+
+        def bounded(exc_tuple: Any = None, *args: Any, **kwargs: Any) -> Any:
+            etype, value, tb = exc_tuple or sys.exc_info()
+            if value is None:
+                return show(exc_tuple, *args, **kwargs)
+            short, cut = shortened(tb)
+            bounded_for_display(value)
+            if cut:
+                print(f"[{cut:,} frames of this traceback are not shown: its {SHOWN_FRAMES[0]} outermost "
+                      f"and {SHOWN_FRAMES[1]} innermost are]")
+            return show((etype, value, short), *args, **kwargs)
+
+        self.shell.showtraceback = bounded
+        if hasattr(self.shell, "_format_exception_for_storage"):
+            # IPython 9 formats each failing cell's whole traceback again for its history (inspect
+            # scans every loaded module per frame: minutes for a deep one); nothing here reads it
+            self.shell._format_exception_for_storage = _not_stored
 
     def _capture_displayed_figures(self) -> None:
         """Keep the PNG of every figure the notebook displays (``display(fig)``, or a figure as
