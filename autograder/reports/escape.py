@@ -50,6 +50,24 @@ def csv_cell(value: Any) -> Any:
     return visible(text)
 
 
+def sheet_text(text: str) -> str:
+    """``text`` for a CSV that is also read back (manual.csv): an apostrophe in front when a
+    spreadsheet would read it as a formula (or when it already starts with apostrophes before
+    one); :func:`from_sheet_text` gives ``text`` back exactly."""
+    bare = text.lstrip("'")
+    if bare.startswith(_FORMULA_START) and not _NUMBER.fullmatch(bare):
+        return "'" + text
+    return text
+
+
+def from_sheet_text(text: str) -> str:
+    """The text :func:`sheet_text` was given (a value typed into a spreadsheet is taken as it is)."""
+    bare = text.lstrip("'")
+    if text.startswith("'") and bare.startswith(_FORMULA_START) and not _NUMBER.fullmatch(bare):
+        return text[1:]
+    return text
+
+
 class SafeWriter:
     """A ``csv.writer`` whose every cell goes through :func:`csv_cell` (for files a TA opens in a
     spreadsheet: gradebooks, LMS imports, mark lists)."""

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from autograder.reports.escape import from_sheet_text, sheet_text
+
 FILENAME = "manual.csv"
 COLUMNS = ["submission", "question", "points", "comment", "rubric", "grader", "updated"]
 REQUIRED = ("submission", "question", "points")
@@ -98,7 +100,8 @@ def parse_manual(text: str, name: str = FILENAME) -> dict[tuple[str, str], Manua
     for row in reader:
         line = reader.line_num
         where = f"{name} line {line}"
-        values = {k: (v or "").strip() if k != "comment" else (v or "") for k, v in row.items() if k}
+        values = {k: from_sheet_text((v or "").strip() if k != "comment" else (v or ""))
+                  for k, v in row.items() if k}
         if not any(values.values()):
             continue
         if None in row:
@@ -141,8 +144,8 @@ def format_manual(grades: dict[tuple[str, str], ManualGrade]) -> str:
     for key in sorted(grades):
         g = grades[key]
         points = "" if g.points is None else f"{g.points:g}"
-        writer.writerow([g.submission, g.question, points, g.comment, ";".join(map(str, g.rubric)),
-                         g.grader, g.updated])
+        writer.writerow([sheet_text(v) for v in (g.submission, g.question, points, g.comment,
+                                                 ";".join(map(str, g.rubric)), g.grader, g.updated)])
     return buffer.getvalue()
 
 

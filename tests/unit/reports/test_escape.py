@@ -52,3 +52,20 @@ def test_gradebook_neutralises_ids_and_messages_from_submissions():
 def test_html_shows_bidi_overrides_and_controls_as_escapes_but_keeps_newlines():
     assert esc("a\u202eb\x07c\nd\te<") == "a\\u202eb\\x07c\nd\te&lt;"
     assert visible("x\ny", keep="\n") == "x\ny"
+
+
+@pytest.mark.parametrize("text", ["-2-3", "=SUM(A1)", "'=x", "''@y", "plain", "'plain", "-3", "", "'"])
+def test_sheet_text_is_safe_and_reversible(text):
+    from autograder.reports.escape import from_sheet_text, sheet_text
+
+    stored = sheet_text(text)
+    assert from_sheet_text(stored) == text
+    assert not stored.startswith(("=", "+", "@")) and (not stored.startswith("-") or stored == "-3")
+
+
+def test_a_students_written_answer_cannot_reorder_what_the_ta_reads():
+    from autograder.review.render import cells_html
+
+    page = cells_html([{"cell_type": "markdown", "source": "I agree\u202e.tnemngissa siht"},
+                       {"cell_type": "code", "source": "x = 1\u2066\n\ty = 2"}])
+    assert "\u202e" not in page and "\u2066" not in page and "\\u202e" in page and "\n\ty = 2" in page
