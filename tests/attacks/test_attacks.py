@@ -10,6 +10,7 @@ anything.
 from __future__ import annotations
 
 import copy
+import csv
 import io
 import json
 import os
