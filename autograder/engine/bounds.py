@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autograder.engine.notebooks import MAX_WRITTEN_CHARS
 from autograder.engine.result import Result
 
 MAX_TEXT = 4_000           # characters in any one text of a result (a message, an error, a name)
@@ -51,9 +52,11 @@ def bound_value(value: Any, depth: int = 0, limit: int = MAX_TEXT) -> Any:
 def bound_result(result: Result) -> Result:
     """``result`` with every text cleaned and capped (image data keep their own, larger caps)."""
     data = result.to_dict()
-    bounded = bound_value({k: v for k, v in data.items() if k not in ("cells", "questions")})
+    bounded = bound_value({k: v for k, v in data.items() if k not in ("cells", "questions", "written")})
     for key in ("cells", "questions"):
         bounded[key] = [_with_images(item) for item in data[key][:MAX_ITEMS]]
+    # written answers have their own cap (engine.notebooks.written_answers), above a message's
+    bounded["written"] = bound_value(data["written"], 1, MAX_WRITTEN_CHARS)
     return Result.from_dict(bounded)
 
 

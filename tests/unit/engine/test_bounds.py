@@ -31,3 +31,15 @@ def test_a_result_full_of_student_text_is_bounded_and_writable():
     assert bounded.cells[0].images[0].data == "iVBORw0KGgo="
     assert bounded.questions[0].tests[0].message == "\\udcff" * 10
     assert bounded.submission == "a\\ud800"
+
+
+def test_a_written_answer_keeps_its_own_larger_cap():
+    """A TA grades the whole written answer the notebook reader kept (up to MAX_WRITTEN_CHARS),
+    not a message-sized piece of it."""
+    from autograder.engine.notebooks import MAX_WRITTEN_CHARS
+    from autograder.engine.result import WrittenAnswer
+
+    answer = "w" * (MAX_WRITTEN_CHARS - 10)
+    result = Result(submission="s", assignment="hw01",
+                    written=[WrittenAnswer("q6_written", 2, [{"cell_type": "markdown", "source": answer}])])
+    assert bound_result(result).written[0].cells[0]["source"] == answer
