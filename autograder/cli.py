@@ -11,10 +11,18 @@ import click
 from autograder import __version__
 
 
+def _echo(message: object = "", err: bool = False) -> None:
+    """Print for the TA: text from submissions (file names, ids, messages) cannot drive the terminal
+    (control characters and bidi overrides show as escapes, see ``reports.escape.terminal``)."""
+    from autograder.reports.escape import terminal
+
+    click.echo(terminal(message, keep="\n"), err=err)
+
+
 def _fail(message: str) -> None:
     """Exit 2 with the message, one ``nncourse:`` line per problem (never a traceback)."""
     for line in str(message).splitlines() or [""]:
-        click.echo(f"nncourse: {line}", err=True)
+        _echo(f"nncourse: {line}", err=True)
     sys.exit(2)
 
 
@@ -45,25 +53,25 @@ def build(assignments: tuple[str, ...], check: bool, no_verify: bool, verify_all
         _fail(str(exc))
     stale_names = {path.split("/")[1] for path in stale}
     if check and stale:
-        click.echo("Stale generated files (run `nncourse build`):\n  " + "\n  ".join(stale), err=True)
+        _echo("Stale generated files (run `nncourse build`):\n  " + "\n  ".join(stale), err=True)
     problems: list[str] = []
     if not no_verify:
         todo = [n for n in names if n not in stale_names and (verify_all or not is_verified(n))]
         try:
-            outcomes = verify_assignments(todo, echo=lambda m: click.echo(m, err=True))
+            outcomes = verify_assignments(todo, echo=lambda m: _echo(m, err=True))
         except KeyboardInterrupt:
-            click.echo("Stopped: the assignments not yet proven stay unverified.", err=True)
+            _echo("Stopped: the assignments not yet proven stay unverified.", err=True)
             sys.exit(130)
         problems = [line for outcome in outcomes for line in outcome.problems]
         for line in problems:
-            click.echo(f"nncourse: {line}", err=True)
+            _echo(f"nncourse: {line}", err=True)
     if (check and stale) or problems:
         sys.exit(1)
     proven = "" if no_verify else "; each solution gets full marks and each student notebook 0"
     if check:
-        click.echo(f"Student notebooks are up to date with their master notebooks{proven}.")
+        _echo(f"Student notebooks are up to date with their master notebooks{proven}.")
     else:
-        click.echo(f"Built {', '.join(assignments) or 'all assignments'}: assignments/ and dist/{proven}.")
+        _echo(f"Built {', '.join(assignments) or 'all assignments'}: assignments/ and dist/{proven}.")
 
 
 @main.command()
@@ -88,7 +96,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
 
     Results already in --out for the same file and grader are reused: a stopped batch resumes.
     """
-    click.echo(f"Loading the {assignment} grading bundle ...", err=True)
+    _echo(f"Loading the {assignment} grading bundle ...", err=True)
     from autograder.authoring.build import BuildError, ensure_bundle
     from autograder.batch.progress import Progress
     from autograder.batch.run import default_jobs, run_batch
@@ -102,19 +110,22 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
         try:
             hw = Assignment.load(assignment)
         except BundleNotReady:
-            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True)))
+            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: _echo(m, err=True)))
         chosen = resolve_profile(profile, hw.config)
         found = find_submissions(list(submissions), hw.name)
     except (BuildError, ValueError) as exc:
         _fail(str(exc))
     jobs = jobs or default_jobs()
-    click.echo(f"Grading {len(found.submissions)} submission(s) of {assignment} with the {chosen} profile, "
+    _echo(f"Grading {len(found.submissions)} submission(s) of {assignment} with the {chosen} profile, "
                f"{jobs if not dask_address else 'Dask'} at a time ...", err=True)
-    click.echo(describe_level(), err=True)
+    _echo(describe_level(), err=True)
     for item in found.skipped:
-        click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
+        _echo(f"  skipped {item['path']}: {item['reason']}", err=True)
     for item in found.duplicates:
-        click.echo(f"  not graded (older than {item['kept']}): {item['path']}", err=True)
+        _echo(f"  not graded (older than {item['kept']}): {item['path']}", err=True)
+    for item in found.collisions:
+        _echo(f"  id collision: {item['path']} is graded as {item['submission']} "
+              f"({item['wanted']} is {item['kept_by']})", err=True)
     executor, closer = (None, None)
     if dask_address:
         from autograder.batch.executors import dask_executor
@@ -141,17 +152,17 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
             closer()
     if batch is None or batch.interrupted:
         done = 0 if batch is None else len(batch.results)
-        click.echo(f"\nStopped: {done} of {len(found.submissions)} graded and kept in {out_dir / 'results'}. "
+        _echo(f"\nStopped: {done} of {len(found.submissions)} graded and kept in {out_dir / 'results'}. "
                    "Run the same command again to grade the rest.", err=True)
         sys.exit(130)
     for warning in batch.warnings:
-        click.echo(f"  warning: {warning}", err=True)
-    click.echo(score_table(batch.results, batch.marks))
+        _echo(f"  warning: {warning}", err=True)
+    _echo(score_table(batch.results, batch.marks))
     ungraded = sum(1 for m in batch.marks.values() if m.ungraded)
     if ungraded:
-        click.echo(f"\n{ungraded} submission(s) have written answers to grade: nncourse review {assignment} "
+        _echo(f"\n{ungraded} submission(s) have written answers to grade: nncourse review {assignment} "
                    f"--out {out_dir}")
-    click.echo(f"\n{batch.graded} graded, {batch.reused} reused from an earlier run."
+    _echo(f"\n{batch.graded} graded, {batch.reused} reused from an earlier run."
                f"\nGradebook: {out_dir / 'gradebook.csv'}\nClass summary: {out_dir / 'summary.html'}"
                f"\nFeedback per student: {out_dir / 'feedback'}\nResults (JSON): {out_dir / 'results'}")
 
@@ -168,16 +179,16 @@ def gradescope(assignment: str, out_file: Path | None) -> None:
 
     out_file = out_file or paths.dist_dir() / f"{assignment}-gradescope.zip"
     try:
-        ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True))
+        ensure_bundle(assignment, echo=lambda m: _echo(m, err=True))
         build_zip(assignment, out_file)
     except BuildError as exc:
         _fail(str(exc))
     from autograder.authoring.verify import is_verified
 
     if (paths.solutions_dir() / assignment / f"{assignment}.ipynb").is_file() and not is_verified(assignment):
-        click.echo(f"Note: {assignment} is not proven since its master last changed; `nncourse build "
+        _echo(f"Note: {assignment} is not proven since its master last changed; `nncourse build "
                    f"{assignment}` grades its solution and student notebook before you upload.", err=True)
-    click.echo(f"Wrote {out_file}: upload it as the assignment's autograder on Gradescope "
+    _echo(f"Wrote {out_file}: upload it as the assignment's autograder on Gradescope "
                "(Configure Autograder > Zip file upload).")
 
 
@@ -194,7 +205,7 @@ def _graded_class(assignment: str, out_dir: Path):
         try:
             hw = Assignment.load(assignment)
         except BundleNotReady:
-            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: click.echo(m, err=True)))
+            hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: _echo(m, err=True)))
         return graded_class(out_dir, hw)
     except (BuildError, NothingGraded, ManualGradesError, ExtensionsError, ValueError) as exc:
         _fail(str(exc))
@@ -222,13 +233,13 @@ def review(assignment: str, out_dir: Path, port: int, anonymous: bool, grader: s
     if not hw.manual:
         _fail(f"{assignment} has no written questions (manual: true in the master notebook): nothing to review")
     for warning in graded.warnings:
-        click.echo(f"  warning: {warning}", err=True)
+        _echo(f"  warning: {warning}", err=True)
     try:
         grader = grader or getpass.getuser()
     except (KeyError, OSError):
         grader = ""
     app = app_for_class(graded, anonymous=anonymous, grader=grader)
-    click.echo(f"Review {hw.name}'s written answers at http://127.0.0.1:{port}/ "
+    _echo(f"Review {hw.name}'s written answers at http://127.0.0.1:{port}/ "
                f"({len(graded.results)} submissions; grades go to {out_dir / 'manual.csv'}). Ctrl-C stops.")
     try:
         serve(app, port)
@@ -249,9 +260,9 @@ def report(assignment: str, out_dir: Path) -> None:
     graded = _graded_class(assignment, out_dir)
     write_reports(graded)
     for warning in graded.warnings:
-        click.echo(f"  warning: {warning}", err=True)
-    click.echo(score_table(graded.results, graded.marks))
-    click.echo(f"\nGradebook: {out_dir / 'gradebook.csv'}\nClass summary: {out_dir / 'summary.html'}"
+        _echo(f"  warning: {warning}", err=True)
+    _echo(score_table(graded.results, graded.marks))
+    _echo(f"\nGradebook: {out_dir / 'gradebook.csv'}\nClass summary: {out_dir / 'summary.html'}"
                f"\nFeedback per student: {out_dir / 'feedback'}")
 
 
@@ -285,26 +296,26 @@ def export(assignment: str, out_dir: Path, target: str, roster: Path | None, out
     except (RosterError, ExportError) as exc:
         _fail(str(exc))
     for warning in graded.warnings:
-        click.echo(f"  warning: {warning}", err=True)
-    click.echo(f"Wrote {out_file}: {done.rows} rows" + (f", column {done.column!r}" if done.column else "") + ".")
+        _echo(f"  warning: {warning}", err=True)
+    _echo(f"Wrote {out_file}: {done.rows} rows" + (f", column {done.column!r}" if done.column else "") + ".")
     ungraded = sorted(s for s, m in graded.marks.items() if m.ungraded)
     if ungraded:
-        click.echo(f"  {len(ungraded)} submission(s) have written answers not graded yet (counted as 0): "
+        _echo(f"  {len(ungraded)} submission(s) have written answers not graded yet (counted as 0): "
                    f"{', '.join(ungraded[:10])}{' ...' if len(ungraded) > 10 else ''}; nncourse review {assignment}")
     for note in done.notes:
-        click.echo(f"  note: {note}")
+        _echo(f"  note: {note}")
     if done.matching is not None:
         m, students = done.matching, done.roster.students
-        click.echo(f"  matched {len(m.by_student)} of {len(students)} roster students to "
+        _echo(f"  matched {len(m.by_student)} of {len(students)} roster students to "
                    f"{len(graded.marks)} submissions")
         if m.missing:
-            click.echo(f"  no submission ({len(m.missing)}): " + "; ".join(students[i].name or students[i].login
+            _echo(f"  no submission ({len(m.missing)}): " + "; ".join(students[i].name or students[i].login
                                                                         for i in m.missing))
         if m.unmatched:
-            click.echo(f"  submissions matching no roster student ({len(m.unmatched)}, not exported): "
+            _echo(f"  submissions matching no roster student ({len(m.unmatched)}, not exported): "
                        + ", ".join(m.unmatched))
         for student, ids in m.clashes:
-            click.echo(f"  {students[student].name} matches several submissions ({', '.join(ids)}): left "
+            _echo(f"  {students[student].name} matches several submissions ({', '.join(ids)}): left "
                        "blank; remove the wrong one and grade again")
 
 

@@ -28,7 +28,17 @@ from typing import Any
 
 import numpy as np
 
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # one message (a probe's reply with arrays, for example)
+
+# What the student process reports about its cells, capped where it is produced (the runner) and
+# again where the grader receives it (the session): a notebook can forge these messages.
+MAX_CELL_MESSAGE_BYTES = 4 * 1024 * 1024  # one cell event; larger ones are garbage
+MAX_CELL_OUTPUT_CHARS = 20_000            # printed output kept per cell (head and tail)
+MAX_ERROR_CHARS = 2_000                   # an exception's message
+MAX_ERROR_FRAMES = 5                      # the student's own lines of a traceback
+MAX_IMAGES_PER_CELL = 4                   # plots kept per cell for the feedback page
+MAX_IMAGE_BYTES = 400_000                 # one plot, as PNG bytes (base64 is 4/3 of that)
+MAX_IMAGE_BYTES_TOTAL = 3_000_000         # every plot of one submission together
 ALLOWED_DTYPES = frozenset(
     ["bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64"]
 )
@@ -119,12 +129,14 @@ class Channel:
         except (BrokenPipeError, OSError) as exc:
             raise ChannelClosed(str(exc)) from None
 
-    def recv(self, timeout: float | None = None) -> Any:
-        """Return the next message; raise ChannelTimeout or ChannelClosed."""
+    def recv(self, timeout: float | None = None, limit: int | None = None) -> Any:
+        """Return the next message (at most ``limit`` bytes); raise ChannelTimeout or ChannelClosed,
+        or ProtocolError for a message that is too large or malformed."""
+        limit = MAX_MESSAGE_BYTES if limit is None else limit
         deadline = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self._buffer:
-            if len(self._buffer) > MAX_MESSAGE_BYTES:
-                raise ProtocolError("message too large")
+            if len(self._buffer) > limit:
+                raise ProtocolError(f"message too large (more than {limit:,} bytes)")
             wait = None if deadline is None else max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([self.read_fd], [], [], wait)
             if not ready:
@@ -134,6 +146,8 @@ class Channel:
                 raise ChannelClosed("end of stream")
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
+        if len(line) > limit:
+            raise ProtocolError(f"message too large ({len(line):,} bytes, over {limit:,})")
         return decode(line)
 
     def close(self) -> None:

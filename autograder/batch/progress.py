@@ -7,6 +7,7 @@ import time
 from typing import Any, TextIO
 
 from autograder.engine.result import Result
+from autograder.reports.escape import terminal
 
 
 class Progress:
@@ -39,7 +40,7 @@ class Progress:
         self.done += 1
         self.graded += not reused
         where = f"[{self.done}/{self.total}]"
-        what = (f"{result.submission}: {result.score}/{result.max_score} ({result.status}"
+        what = (f"{terminal(result.submission)}: {result.score}/{result.max_score} ({terminal(result.status)}"
                 + (", reused)" if reused else f", {result.seconds} s)"))
         if self.tty:
             width = 30

@@ -5,6 +5,7 @@ imported torch once (:mod:`autograder.student_process.fork_server`). Results are
 finishes and carry a key made of the submission's content hash, the grader's version, the
 grading bundle and the options; a rerun reuses every result whose key still matches, so a batch
 killed at any moment and started again ends with the same gradebook as an uninterrupted run.
+Only results this grader signed are reused (:mod:`autograder.batch.resume`).
 
 The pool is any :class:`concurrent.futures.Executor`: threads in this process by default (each
 thread waits on its own student process), or a Dask cluster's executor (``dask.distributed``),
@@ -25,9 +26,10 @@ from typing import Any, Callable
 
 from autograder import __version__
 from autograder.config import LatePolicy
+from autograder.batch.resume import genuine, sign, unsigned
 from autograder.batch.submissions import Found, Submission, find_submissions
 from autograder.engine.assignment import Assignment
-from autograder.engine.grade import grade_submission
+from autograder.engine.grade import grade_submission, grader_failure
 from autograder.engine.options import GradeOptions
 from autograder.engine.result import Result
 from autograder.reports.feedback import feedback_html
@@ -87,7 +89,11 @@ def _stored(out_dir: Path, submission_id: str, key: str) -> Result | None:
         result = Result.from_json(result_path(out_dir, submission_id).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return result if result.key == key else None
+    if result.key != key or result.grader_error:
+        return None  # a result the grader could not make is tried again
+    if not genuine(result):
+        return None  # not written by this grader (or changed since): graded again
+    return unsigned(result)
 
 
 @dataclass
@@ -104,14 +110,27 @@ class Task:
 
 
 def grade_task(task: Task) -> Result:
-    """Grade one submission (runs in a pool thread or on a Dask worker); returns its result."""
+    """Grade one submission (runs in a pool thread or on a Dask worker); returns its result, also
+    when the grader fails on it (status ``error``, saying so)."""
     from autograder.student_process import fork_server
     from autograder.student_process.session import base_env
 
-    server = fork_server.shared(base_env(task.assignment.config.threads), task.preload) if task.fork else None
-    result = grade_submission(task.path, task.assignment, task.options, submission_id=task.id, fork_server=server)
+    try:
+        server = (fork_server.shared(base_env(task.assignment.config.threads), task.preload)
+                  if task.fork else None)
+        result = grade_submission(task.path, task.assignment, task.options, submission_id=task.id,
+                                  fork_server=server)
+    except Exception as exc:  # noqa: BLE001 - one submission's failure never stops the batch
+        result = _failure(task, exc)
     result.key = task.key
     return result
+
+
+def _failure(task: Task, exc: BaseException) -> Result:
+    """The result of a submission the grader failed on (an exception outside grade_submission)."""
+    base = Result(submission=task.id, assignment=task.assignment.name, file=task.path.name,
+                  profile=task.options.profile, seed=task.options.seed or 0, key=task.key)
+    return grader_failure(base, task.assignment, exc)
 
 
 def grade_many(paths: list[Path], assignment: Assignment, out_dir: Path, **options: Any) -> list[Result]:
@@ -164,18 +183,16 @@ def run_batch(paths: list[Path] | Found, assignment: Assignment, out_dir: Path, 
         threading.Thread(target=_warm_grader, daemon=True).start()
         fork_server.shared(base_env(assignment.config.threads), preload)  # here: it lives as long as this thread
     pool = executor or ThreadPoolExecutor(max_workers=jobs or default_jobs(), thread_name_prefix="nncourse-grade")
-    futures: dict[Future, Submission] = {}
+    futures: dict[Future, Task] = {}
     try:
         for submission, key in todo:
             task = Task(assignment, submission.path, submission.id, key, options, preload)
-            futures[pool.submit(grade_task, task)] = submission
+            futures[pool.submit(grade_task, task)] = task
         for future in as_completed(futures):
             if stop is not None and stop.is_set():
                 batch.interrupted = True
                 break
-            result = future.result()
-            write_result(out_dir, result)
-            _write_feedback(out_dir, result)
+            result = _settle(out_dir, future, futures[future])
             batch.results.append(result)
             batch.graded += 1
             if progress:
@@ -198,6 +215,23 @@ def run_batch(paths: list[Path] | Found, assignment: Assignment, out_dir: Path, 
         batch.marks, batch.warnings = graded.marks, graded.warnings
         batch.summary = write_reports(graded)
     return batch
+
+
+def _settle(out_dir: Path, future: Future, task: Task) -> Result:
+    """The finished submission's result, written with its feedback page; whatever failed on the
+    way (the pool, a worker, the disk) becomes that submission's ``error``, never the batch's end."""
+    try:
+        result = future.result()
+    except Exception as exc:  # noqa: BLE001 - a pool or worker failure: this submission's result
+        result = _failure(task, exc)
+    try:
+        write_result(out_dir, sign(result))
+        _write_feedback(out_dir, result)
+    except Exception as exc:  # noqa: BLE001 - something in the result could not be written
+        result = _failure(task, exc)
+        write_result(out_dir, sign(result))
+        _write_feedback(out_dir, result)
+    return result
 
 
 def _warm_grader() -> None:

@@ -7,14 +7,16 @@ Arguments are files or folders; folders are searched recursively. Hidden names (
   per submission (``submission_123456/`` with the student's files). The metadata maps each entry
   to its ``:submitters`` (``:name``, ``:sid``, ``:email``) and ``:created_at``. Id: the submitter's
   ``:sid``, else ``:email``, else ``:name`` (group submissions: all of them, sorted, joined by
-  ``-``). The graded file is the entry's only notebook, or the one named after the assignment
-  when there are several (the others are listed as skipped); no notebook: a zip. A student in
+  ``-``). Two entries are one student only if these values are equal as written (emails ignoring
+  case): names that differ only in an accent are two people, even when their ids look alike.
+  The graded file is the entry's only notebook, or the one named after the assignment when there are several (the others are listed as skipped); no notebook: a zip. A student in
   several entries (two exports handed together): the newest ``:created_at`` is graded. Missing
   from the metadata, or metadata that cannot be read: the id is the entry's folder name.
 - **Canvas bulk download**: ``doejane_12345_67890_hw01.ipynb`` or
   ``doejane_LATE_12345_67890_hw01-1.ipynb`` (name, optional LATE, user id, submission id, the
   uploaded file's name; both ids have at least 3 digits). Id: ``doejane_12345``. Several files
-  of one student: the largest submission id is graded (Canvas numbers re-submissions upwards).
+  of one student in one folder (one download): the largest submission id is graded (Canvas
+  numbers re-submissions upwards). A file named like that in another folder never replaces them.
 - **Moodle "Download all submissions"**: ``Jane Doe_1234567_assignsubmission_file_hw01.ipynb``,
   or the same name without the file part as a folder holding the files ("Download submissions in
   folders"), or ``Participant 1234567_assignsubmission_file_...`` under blind marking (full name,
@@ -37,9 +39,12 @@ about its student(s) (``people``: name, email, sid, Canvas user id, Moodle parti
 that ``nncourse export`` can match it to a roster. ``lms_time`` is a submission time from an LMS's
 own records only (Gradescope, Moodle's worksheet): otter's zip timestamp is the student's clock.
 
-Every id is made filesystem-safe with :func:`autograder.reports.files.safe_name`; ids still equal
-after all that get ``-2``, ``-3``, ... in path order. The result does not depend on the order in
-which the file system lists a folder or in which the paths are given. Nothing is extracted or
+Every id is made filesystem-safe with :func:`autograder.reports.files.safe_name`. Ids still
+equal after all that get ``-2``, ``-3``, ...: a platform's student (Gradescope, Canvas, Moodle)
+keeps its id before any plain file, then path order decides; every such collision is listed in
+``Found.collisions``, so a plain file can never take a platform student's id unnoticed. The
+result does not depend on the order in which the file system lists a folder or in which the
+paths are given. Nothing is extracted or
 executed here; files that cannot be graded are reported in ``Found.skipped``.
 """
 
@@ -47,6 +52,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -112,6 +118,7 @@ class Found:
     submissions: list[Submission]  # sorted by id
     duplicates: list[dict]         # {"submission": id, "path": str, "kept": str}: older ones, not graded
     skipped: list[dict]            # {"path": str, "reason": str}: not notebooks, unreadable, ...
+    collisions: list[dict] = field(default_factory=list)  # {"submission", "path", "wanted", "kept_by"}
 
 
 @dataclass
@@ -164,7 +171,7 @@ def find_submissions(paths: list[Path], assignment: str) -> Found:
 
     kept, older = _newest_per_student(entries)
     _name_plain_files([e for e in kept if e.source in ("file", "zip")])
-    _make_unique(kept)
+    collisions = _make_unique(kept, Counter(e.path.resolve().parent for e in entries if e.source == "canvas"))
     duplicates = [{"submission": winner.id, "path": str(e.path), "kept": str(winner.path)}
                   for e, winner in older]
     return Found(
@@ -173,6 +180,7 @@ def find_submissions(paths: list[Path], assignment: str) -> Found:
                            key=lambda s: (s.id, str(s.path))),
         duplicates=sorted(duplicates, key=lambda d: (d["submission"], d["path"])),
         skipped=sorted(skipped, key=lambda s: (s["path"], s["reason"])),
+        collisions=sorted(collisions, key=lambda c: (c["wanted"], c["submission"])),
     )
 
 
@@ -262,7 +270,9 @@ def _file(path: Path, root: Path | None, assignment: str, skipped: list[dict],
     if canvas:
         student = safe_name(f"{canvas['name']}_{canvas['user']}")
         late = bool(re.match(r"^[A-Za-z][A-Za-z0-9-]*_(?i:late)_", stem))
-        return [_Entry(path, "canvas", submitted, id=student, identity=("canvas", student),
+        # one download is one folder: a file named like it elsewhere never replaces its files
+        return [_Entry(path, "canvas", submitted, id=student,
+                       identity=("canvas", str(path.resolve().parent), student),
                        rank=(int(canvas["number"]),), late_marker=late,
                        people=(Person(canvas_id=canvas["user"], login=canvas["name"]),))]
     parents = list(path.resolve().parent.parts)
@@ -396,16 +406,20 @@ def _people(record: Any) -> tuple[Person, ...]:
     return tuple(sorted(found, key=lambda p: (p.sid, p.email, p.name)))
 
 
-def _submitter_ids(record: Any) -> list[str]:
+def _submitters(record: Any) -> list[tuple[str, str, str]]:
+    """(kind, identity, value) per submitter: the ``:sid``, else the ``:email``, else the ``:name``.
+    The identity is the value as written (Unicode NFC; emails in lower case), never folded
+    further, so distinct people stay distinct even when their ids look alike."""
     submitters = _get(record, "submitters")
-    ids = set()
+    found = set()
     for person in submitters if isinstance(submitters, list) else []:
         for key in ("sid", "email", "name"):
             value = _get(person, key)
             if value is not None and str(value).strip():
-                ids.add(safe_name(str(value).strip()))
+                text = unicodedata.normalize("NFC", str(value).strip())
+                found.add((key, text.lower() if key == "email" else text, text))
                 break
-    return sorted(ids)
+    return sorted(found)
 
 
 def _created_at(record: Any) -> datetime | None:
@@ -473,7 +487,8 @@ def _gradescope(root: Path, assignment: str, skipped: list[dict], only: str | No
         if chosen is None:
             continue
         record = metadata.get(key)
-        students = _submitter_ids(record)
+        people = _submitters(record)
+        students = sorted({safe_name(value) for _, _, value in people})
         created = _created_at(record)
         number = re.search(r"(\d+)$", Path(key).stem)
         entry = _Entry(chosen, "gradescope", created.isoformat() if created else "",
@@ -481,8 +496,8 @@ def _gradescope(root: Path, assignment: str, skipped: list[dict], only: str | No
                        lms_time=created.isoformat() if created else "", people=_people(record),
                        rank=(created is not None, created or datetime.min.replace(tzinfo=timezone.utc),
                              int(number[1]) if number else -1))
-        if students:
-            entry.identity = ("gradescope", *students)
+        if people:
+            entry.identity = ("gradescope", *((kind, key) for kind, key, _ in people))
         entries.append(entry)
     return entries
 
@@ -524,17 +539,29 @@ def _name_plain_files(entries: list[_Entry]) -> None:
         entry.id = names[clashes.index(min(clashes))]
 
 
-def _make_unique(entries: list[_Entry]) -> None:
-    """Equal ids: the first by path keeps it, the others get -2, -3, ... (never an id in use)."""
+PRIORITY = {"gradescope": 0, "canvas": 0, "moodle": 0, "zip": 1, "file": 1}  # platform students keep their id first
+
+
+def _make_unique(entries: list[_Entry], canvas_files: Counter | None = None) -> list[dict]:
+    """Equal ids: a platform's student first (for Canvas, the one in the folder holding most
+    Canvas files: the download), then the first by path, keeps it; the others get -2, -3, ...
+    (never an id in use). Returns one record per renamed entry."""
+    canvas_files = canvas_files or Counter()
     taken = {e.id for e in entries}
     by_id: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
         by_id[entry.id].append(entry)
+    collisions = []
     for base in sorted(by_id):
+        group = sorted(by_id[base], key=lambda e: (PRIORITY[e.source], -canvas_files[e.path.resolve().parent],
+                                                   str(e.path.resolve())))
         n = 1
-        for entry in sorted(by_id[base], key=lambda e: str(e.path.resolve()))[1:]:
+        for entry in group[1:]:
             n += 1
             while f"{base}-{n}" in taken:
                 n += 1
             entry.id = f"{base}-{n}"
             taken.add(entry.id)
+            collisions.append({"submission": entry.id, "path": str(entry.path), "wanted": base,
+                               "kept_by": str(group[0].path)})
+    return collisions

@@ -295,15 +295,32 @@ def run(assignment_name: str, root: Path) -> dict[str, Any]:
             print(instructor_summary(result) + f"\ngraded in {time.monotonic() - started:.1f} s",
                   flush=True)  # stdout: instructors only
     except Exception as exc:  # noqa: BLE001 - whatever happens, the student gets a result
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:1000]
         data = failed_results(assignment, f"The autograder itself failed ({detail}); your submission "
                               "was not graded. Tell your instructor.", time.monotonic() - started,
                               visibility)
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = results_path.with_name(".results.json.tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, results_path)
+    _write_results(results_path, data)
     return data
+
+
+RESULTS_TEXT_CAP = 4 * 2**20  # characters of one text in results.json (deploy.results caps the pictures)
+
+
+def _write_results(path: Path, data: dict[str, Any]) -> None:
+    """Write results.json at once; text the student's code produced is cleaned first (lone
+    surrogates, sizes), and if even that fails a short results.json says so, worth 0."""
+    from autograder.engine.bounds import bound_value
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(".results.json.tmp")
+    try:
+        text = json.dumps(bound_value(data, limit=RESULTS_TEXT_CAP), indent=1, ensure_ascii=False) + "\n"
+    except Exception as exc:  # noqa: BLE001 - the student still gets a result
+        text = json.dumps({"score": 0, "execution_time": data.get("execution_time", 0), "tests": [],
+                           "output": "The autograder could not write your result "
+                                     f"({type(exc).__name__}); tell your instructor."}) + "\n"
+    tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
+    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:

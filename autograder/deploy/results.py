@@ -33,7 +33,7 @@ MAX_IMAGE_BYTES = 150_000  # one picture in results.json; a larger one is shrunk
 MAX_IMAGE_SIDE = 720  # pixels: the longest side of a shrunk picture
 MAX_TOTAL_IMAGE_BYTES = 1_000_000  # the visible pictures of one results.json; hidden tests' have as much again
 PUBLISHED = "visible"
-OUTPUT_TAIL_CHARS = 2000  # the engine keeps this much of a cell's output (engine.grade._cell_result)
+OUTPUT_TAIL_CHARS = 2000  # the engine keeps this much of a cell's output (engine.grade.OUTPUT_PER_CELL)
 
 
 @dataclass

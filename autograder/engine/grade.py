@@ -21,15 +21,20 @@ from typing import Any, Iterator
 from autograder import __version__, paths
 from autograder.checks.base import CheckFailed, GradingContext, Ref, grading
 from autograder.engine.assignment import Assignment
+from autograder.engine.bounds import bound_result, clean_text
 from autograder.engine.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook, \
     written_answers
 from autograder.engine.options import GradeOptions
 from autograder.engine.result import (CellResult, Image, QuestionResult, Result, TestResult, WrittenAnswer,
                                       points)
 from autograder.student_process.sandbox import ResourceLimits
+from autograder.student_process.scratch import scratch_dir
 from autograder.student_process.session import CellReport, Limits, SessionDead, StudentSession
 
-__all__ = ["Assignment", "GradeOptions", "grade_submission"]
+__all__ = ["Assignment", "GradeOptions", "grade_submission", "grader_failure"]
+
+OUTPUT_PER_CELL = 2_000  # characters of a cell's output kept in its result (the end of it)
+OUTPUT_KEPT = 100_000    # characters of output kept for all cells of one result
 
 
 @dataclass
@@ -55,7 +60,7 @@ class Submission:
 @contextmanager
 def read_submission(path: Path, assignment: Assignment) -> Iterator[Submission]:
     """Read ``path`` (a notebook or a zip holding one); raises Ungradable with the student's reason."""
-    folder = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
+    folder = Path(tempfile.mkdtemp(prefix="nncourse-grade-", dir=scratch_dir()))
     try:
         notebook = folder / "submission" / f"{assignment.name}.ipynb"
         notebook.parent.mkdir()
@@ -65,7 +70,7 @@ def read_submission(path: Path, assignment: Assignment) -> Iterator[Submission]:
             else:
                 shutil.copyfile(path, notebook)
         except OSError as exc:
-            raise Ungradable(f"the file cannot be read ({exc.strerror})") from None
+            raise Ungradable(f"the file cannot be read ({exc.strerror or exc})") from None
         nb = read_notebook(notebook)
         written = written_answers(nb, [(q.name, q.points) for q in assignment.manual])
         yield Submission(notebook, code_cells(nb), [WrittenAnswer(**w) for w in written])
@@ -139,19 +144,43 @@ def run_tests(session: StudentSession, assignment: Assignment, options: GradeOpt
 
 def grade_submission(path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
                      submission_id: str | None = None, fork_server: Any = None) -> Result:
-    """Grade the notebook at ``path``; always returns a Result with a status and a message.
+    """Grade the notebook at ``path``; always returns a Result with a status and a message, also
+    when the grader itself fails on it (:func:`grader_failure`). Every text in it is bounded
+    (:func:`autograder.engine.bounds.bound_result`).
 
     ``fork_server`` (:class:`autograder.student_process.fork_server.ForkServer`) starts the
     student process; None starts a new interpreter.
     """
     options = options or GradeOptions()
     started = time.monotonic()
+    try:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    except OSError:
+        sha = None
     result = Result(
         submission=submission_id or path.stem, assignment=assignment.name, file=path.name,
         grader_version=__version__, profile=options.profile,
         seed=assignment.config.seed if options.seed is None else options.seed,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None,
-        max_score=points(assignment.max_score))
+        sha256=sha, max_score=points(assignment.max_score))
+    try:
+        return bound_result(_grade(path, assignment, options, result, started, fork_server))
+    except Exception as exc:  # noqa: BLE001 - one submission's failure never stops a batch
+        return grader_failure(result, assignment, exc, started)
+
+
+def grader_failure(result: Result, assignment: Assignment, exc: BaseException,
+                   started: float | None = None) -> Result:
+    """``result`` marked ``error`` because the grader itself failed on it; every test gets 0 and says why."""
+    message = f"the grader could not grade this submission: {type(exc).__name__}: {clean_text(exc, 500)}"
+    failed = Result(submission=result.submission, assignment=result.assignment, file=result.file,
+                    grader_version=result.grader_version or __version__, profile=result.profile,
+                    seed=result.seed, sha256=result.sha256, max_score=points(assignment.max_score),
+                    key=result.key, grader_error=True)
+    return bound_result(assemble(failed, assignment, {}, {}, "error", message, started or time.monotonic()))
+
+
+def _grade(path: Path, assignment: Assignment, options: GradeOptions, result: Result, started: float,
+           fork_server: Any) -> Result:
     try:
         with read_submission(path, assignment) as submission:
             result.written = submission.written
@@ -169,7 +198,7 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
     except Ungradable as exc:
         return assemble(result, assignment, {}, {}, "ungradable", f"ungradable: {exc}", started)
     question_of = {c.index: c.question for c in submission.cells}
-    result.cells = [_cell_result(r, question_of.get(r.index)) for r in session.cells]
+    result.cells = _cell_results(session.cells, question_of)
     status, message = _status(session.cells, question_of, dead)
     if dead is not None and crash_output.strip():
         result.process_output = crash_output[-2000:]
@@ -181,10 +210,17 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
     return assemble(result, assignment, outcomes, errors, status, message, started)
 
 
-def _cell_result(report: CellReport, question: str | None) -> CellResult:
-    return CellResult(cell=report.index, question=question, seconds=report.seconds, error=report.error,
-                      timed_out=report.timed_out, output=report.output[-2000:],
-                      images=[Image(data=i) for i in report.images])
+def _cell_results(reports: list[CellReport], question_of: dict[int, str | None]) -> list[CellResult]:
+    """One entry per cell that ran: time, error, the tail of its output (the tails of all cells
+    together are capped at OUTPUT_KEPT characters) and its plots."""
+    results, budget = [], OUTPUT_KEPT
+    for r in reports:
+        output = r.output[-min(OUTPUT_PER_CELL, budget):] if budget > 0 else ""
+        budget -= len(output)
+        results.append(CellResult(cell=r.index, question=question_of.get(r.index), seconds=r.seconds,
+                                  error=r.error, timed_out=r.timed_out, output=output,
+                                  images=[Image(data=i) for i in r.images]))
+    return results
 
 
 def _cell_error_text(cell: CellReport, question: str | None) -> str:

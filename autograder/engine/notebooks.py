@@ -61,6 +61,9 @@ def read_notebook(path: Path) -> dict:
     except ValueError as exc:
         raise Ungradable(f"the notebook is not valid JSON ({exc}): it may have been damaged "
                          "while saving; download it again from Jupyter") from None
+    except RecursionError:
+        raise Ungradable("the notebook's JSON is nested too deeply to be a Jupyter notebook: "
+                         "it may have been damaged; download it again from Jupyter") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         if isinstance(nb, dict) and "worksheets" in nb:
             raise Ungradable("the notebook is in the old nbformat 3 format: open it in Jupyter "
@@ -119,18 +122,29 @@ def code_cells(nb: dict) -> list[CodeCell]:
     return cells
 
 
+MAX_LISTED = 5  # names of a zip's members quoted in a message
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(repr(n[:80]) for n in names[:MAX_LISTED])
+    return (shown or "none") + (f" and {len(names) - MAX_LISTED:,} more" if len(names) > MAX_LISTED else "")
+
+
 def notebook_from_zip(path: Path, assignment: str) -> bytes:
     """The notebook inside a submitted zip, read without extracting anything else.
 
     Only member names are inspected; nothing is written to disk, so ``../`` paths, bundled
     modules (``numpy.py``, ``sitecustomize.py``) and logs (pickles) inside the zip have no effect.
+    A zip that lies about its members, is encrypted or uses a compression Python cannot read is
+    Ungradable, with the reason.
     """
     import zipfile
 
     try:
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise Ungradable(f"the zip file cannot be opened ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, OSError, and whatever a forged directory raises
+        raise Ungradable(f"the zip file cannot be opened ({type(exc).__name__}): make the zip again "
+                         "from your notebook's folder, or submit the .ipynb itself") from None
     with archive:
         members = [m for m in archive.infolist() if m.filename.endswith(".ipynb") and not m.is_dir()
                    and ".ipynb_checkpoints" not in m.filename]
@@ -139,15 +153,26 @@ def notebook_from_zip(path: Path, assignment: str) -> bytes:
         preferred = [m for m in members if m.filename.rsplit("/", 1)[-1] == f"{assignment}.ipynb"]
         chosen = preferred if len(preferred) == 1 else members
         if len(chosen) != 1:
-            found = ", ".join(m.filename for m in members) or "none"
-            raise Ungradable(f"the zip should hold one notebook ({assignment}.ipynb); found {found}"
-                             + (f" (ignored unsafe names: {', '.join(unsafe)})" if unsafe else ""))
+            raise Ungradable(f"the zip should hold one notebook ({assignment}.ipynb); found "
+                             f"{_listing([m.filename for m in members])}"
+                             + (f" (ignored unsafe names: {_listing(unsafe)})" if unsafe else ""))
         member = chosen[0]
         if member.file_size > MAX_NOTEBOOK_BYTES:
             raise Ungradable(f"the notebook in the zip is {member.file_size / 2**20:.1f} MB, over the "
                              f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MB limit")
-        with archive.open(member) as handle:
-            return handle.read(MAX_NOTEBOOK_BYTES + 1)[:MAX_NOTEBOOK_BYTES + 1]
+        if member.flag_bits & 0x1:
+            raise Ungradable("the notebook in the zip is encrypted (password-protected): zip it "
+                             "again without a password, or submit the .ipynb itself")
+        try:
+            with archive.open(member) as handle:
+                return handle.read(MAX_NOTEBOOK_BYTES + 1)
+        except NotImplementedError:
+            raise Ungradable(f"the zip uses a compression method the grader cannot read "
+                             f"(method {member.compress_type}): make it again with ordinary "
+                             "(deflate) compression, or submit the .ipynb itself") from None
+        except Exception as exc:  # noqa: BLE001 - bad CRC, a lying header, zlib/lzma/bz2 errors, EOF
+            raise Ungradable(f"the notebook in the zip is damaged ({type(exc).__name__}): make the "
+                             "zip again, or submit the .ipynb itself") from None
 
 
 MAX_WRITTEN_CHARS = 20_000  # per written answer: a TA reads it, the result file stays small

@@ -3,7 +3,8 @@
 The engine (:mod:`autograder.engine.grade`) makes a :class:`Result`; the gradebook, feedback pages,
 class summary, progress bar, Gradescope's results.json and batch resume consume it. On disk it is
 the JSON of :meth:`Result.to_json` (``results/<id>.json``), tagged with :data:`SCHEMA_VERSION`; a
-stored result of another schema is not read back (it is graded again).
+stored result of another schema is not read back (it is graded again). A field added with a default
+(``grader_error``, ``signature``) keeps the schema: older and newer graders read each other's files.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class Result:
     process_output: str = ""
     seconds: float = 0.0
     key: str | None = None  # what it was graded from (batch resume)
+    grader_error: bool = False  # the grader itself failed on it: graded again on resume
+    signature: str | None = None  # HMAC of the grader that wrote it (autograder.batch.resume)
     schema: int = SCHEMA_VERSION
 
     def points_by_question(self) -> dict[str, float]:

@@ -12,12 +12,12 @@
 Scores are final scores (raw less the late penalty). Where the LMS gives the assignment fewer or
 more points than the notebook (Canvas's Points Possible, Moodle's Maximum Grade), scores are scaled
 to it and the note says so. Students without a submission get an empty grade (``--missing zero``:
-0), so importing never overwrites a grade entered by hand for them.
+0), so importing never overwrites a grade entered by hand for them. No cell starts like a spreadsheet
+formula (``escape.csv_cell``: a leading ``=``, ``+``, ``-``, ``@`` gets an apostrophe, numbers stay).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from autograder.batch.submissions import Submission
 from autograder.engine.result import points
 from autograder.lms.match import Matching, match
 from autograder.lms.roster import CANVAS_IDENTITY, Roster
+from autograder.reports.escape import SafeWriter
 from autograder.reports.marks import Marks
 
 TARGETS = ("canvas", "moodle", "csv")
@@ -88,7 +89,8 @@ def _feedback(marks: Marks) -> str:
 
 def _write(path: Path, header: list[str], rows: list[list[str]], *, bom: bool = False) -> None:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if bom else "\n")
+    # a roster's names are the students' own text: no cell may be read as a spreadsheet formula
+    writer = SafeWriter(buffer, lineterminator="\r\n" if bom else "\n")
     writer.writerow(header)
     writer.writerows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)

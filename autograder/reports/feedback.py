@@ -18,6 +18,8 @@ from autograder.engine.result import CellResult, Image, Result, TestResult
 if TYPE_CHECKING:
     from autograder.reports.marks import Marks
 
+from autograder.reports.escape import visible
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_IMAGE_BYTES = 2 * 1024 * 1024  # a larger "plot" is left out rather than bloating the page
 
@@ -53,8 +55,9 @@ _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 def esc(value: Any) -> str:
-    """``value`` as text that is safe anywhere in HTML, attribute values included."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """``value`` as text that is safe anywhere in HTML, attribute values included; control and
+    reordering characters (U+202E, ...) are shown as their escapes."""
+    return html.escape(visible(value, keep="\n\t"), quote=True)
 
 
 def num(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 
@@ -14,8 +15,16 @@ def safe_name(name: str) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` so that a reader never sees a half-written file (a temp file, then rename)."""
+    """Write ``text`` (UTF-8; a lone surrogate is written as its escape) to ``path`` at once:
+    readers see the old file or the new one, never a part. The temporary name is unpredictable."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    data = text.encode("utf-8", "backslashreplace")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
 from autograder.engine.result import Result
+from autograder.reports.escape import SafeWriter, terminal
 from autograder.reports.marks import Marks
 from autograder.reports.files import safe_name, write_atomic
 
@@ -34,12 +34,13 @@ def gradebook_csv(results: list[Result], marks: dict[str, Marks] | None = None) 
     With ``marks`` (written-question grades and late penalties) the row also has each written
     question (empty until graded), ``autograded``, ``written``, ``raw``, ``late_penalty``, the
     ``ungraded`` written questions and ``late``; ``total`` and ``max`` are then the final score and
-    the notebook's full points.
+    the notebook's full points. Text cells are escaped and capped, and never start like a formula
+    (see ``escape.csv_cell``).
     """
     questions = _questions(results)
     written = [w.question for w in next(iter(marks.values())).written] if marks else []
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeWriter(buffer)
     extra = ["autograded", "written", "raw", "late_penalty"] if marks else []
     after = ["ungraded", "late"] if marks else []
     writer.writerow(["submission", *questions, *written, *extra, "total", "max", *after, "status", "message"])
@@ -75,18 +76,18 @@ def score_table(results: list[Result], marks: dict[str, Marks] | None = None) ->
         return "(no submissions)"
     questions = _questions(results)
     written = [w.question for w in next(iter(marks.values())).written] if marks else []
-    rows = [["submission", *questions, *written, "total", "status"]]
+    rows = [["submission", *[terminal(q) for q in questions], *[terminal(q) for q in written], "total", "status"]]
     for result in sorted(results, key=lambda r: r.submission):
         points = result.points_by_question()
         m = marks.get(result.submission) if marks else None
         if m is None:
-            rows.append([result.submission[:40], *[str(points.get(q, 0)) for q in questions], *["-"] * len(written),
-                         f"{result.score}/{result.max_score}", result.status])
+            rows.append([terminal(result.submission)[:40], *[str(points.get(q, 0)) for q in questions], *["-"] * len(written),
+                         f"{result.score}/{result.max_score}", terminal(result.status)])
             continue
         by_question = {w.question: w.points for w in m.written}
-        rows.append([result.submission[:40], *[str(points.get(q, 0)) for q in questions],
+        rows.append([terminal(result.submission)[:40], *[str(points.get(q, 0)) for q in questions],
                      *["-" if by_question.get(q) is None else f"{by_question[q]:g}" for q in written],
-                     f"{m.final:g}/{m.max_score:g}", result.status])
+                     f"{m.final:g}/{m.max_score:g}", terminal(result.status)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -14,11 +14,14 @@ import csv
 import io
 import math
 import os
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from filelock import FileLock
+
+from autograder.reports.escape import from_sheet_text, sheet_text
 
 FILENAME = "manual.csv"
 COLUMNS = ["submission", "question", "points", "comment", "rubric", "grader", "updated"]
@@ -98,7 +101,8 @@ def parse_manual(text: str, name: str = FILENAME) -> dict[tuple[str, str], Manua
     for row in reader:
         line = reader.line_num
         where = f"{name} line {line}"
-        values = {k: (v or "").strip() if k != "comment" else (v or "") for k, v in row.items() if k}
+        values = {k: from_sheet_text((v or "").strip() if k != "comment" else (v or ""))
+                  for k, v in row.items() if k}
         if not any(values.values()):
             continue
         if None in row:
@@ -141,18 +145,24 @@ def format_manual(grades: dict[tuple[str, str], ManualGrade]) -> str:
     for key in sorted(grades):
         g = grades[key]
         points = "" if g.points is None else f"{g.points:g}"
-        writer.writerow([g.submission, g.question, points, g.comment, ";".join(map(str, g.rubric)),
-                         g.grader, g.updated])
+        writer.writerow([sheet_text(v) for v in (g.submission, g.question, points, g.comment,
+                                                 ";".join(map(str, g.rubric)), g.grader, g.updated)])
     return buffer.getvalue()
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Write ``text`` durably at once, through a temporary file whose name cannot be guessed."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @dataclass

@@ -33,7 +33,7 @@ class NothingGraded(ValueError):
 def write_index(out_dir: Path, found: Found) -> None:
     """``submissions.json``: what ``find_submissions`` found, for reports written later."""
     data = {"submissions": [s.to_dict() for s in found.submissions], "skipped": found.skipped,
-            "duplicates": found.duplicates}
+            "duplicates": found.duplicates, "collisions": found.collisions}
     write_atomic(Path(out_dir) / INDEX, json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
 
 
@@ -42,7 +42,7 @@ def read_index(out_dir: Path) -> Found | None:
     try:
         data = json.loads((Path(out_dir) / INDEX).read_text(encoding="utf-8"))
         return Found([Submission.from_dict(s) for s in data["submissions"]], list(data.get("duplicates", [])),
-                     list(data.get("skipped", [])))
+                     list(data.get("skipped", [])), list(data.get("collisions", [])))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -107,7 +107,7 @@ def write_reports(graded: GradedClass, *, only: list[str] | None = None) -> dict
                          feedback_html(result, graded.marks.get(result.submission)))
     write_atomic(out_dir / "gradebook.csv", gradebook_csv(graded.results, graded.marks))
     summary = class_summary(graded.results, skipped=graded.found.skipped, duplicates=graded.found.duplicates,
-                            marks=graded.marks)
+                            collisions=graded.found.collisions, marks=graded.marks)
     write_atomic(out_dir / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     write_atomic(out_dir / "summary.html", summary_html(summary))
     return summary

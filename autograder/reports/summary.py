@@ -90,11 +90,13 @@ def _written(marks: dict[str, Any]) -> list[dict[str, Any]]:
 
 def class_summary(results: list[Result], *, skipped: list[dict[str, Any]] | None = None,
                   duplicates: list[dict[str, Any]] | None = None,
+                  collisions: list[dict[str, Any]] | None = None,
                   marks: dict[str, Any] | None = None) -> dict[str, Any]:
     """Summarise a batch of results for summary.json.
 
     ``skipped``: files that were not graded, ``[{path, reason}]``; ``duplicates``: submissions
-    found more than once, ``[{submission, path, kept}]``. Lists are sorted, so the same results
+    found more than once, ``[{submission, path, kept}]``; ``collisions``: submissions whose id
+    was taken by another, ``[{submission, path, wanted, kept_by}]``. Lists are sorted, so the same results
     give the same dict whatever their order (only ``slowest`` varies between runs). With
     ``marks`` (:class:`~autograder.reports.marks.Marks` by id) scores are final scores (written
     points in, late penalties out) and ``written`` says how far the written questions are graded.
@@ -130,6 +132,8 @@ def class_summary(results: list[Result], *, skipped: list[dict[str, Any]] | None
         "duplicates": sorted(({"submission": _plain(d.get("submission")), "path": _plain(d.get("path")),
                                "kept": _plain(d.get("kept"))} for d in duplicates or []),
                              key=lambda d: (str(d["submission"]), str(d["path"]))),
+        "collisions": sorted(({k: _plain(c.get(k)) for k in ("submission", "path", "wanted", "kept_by")}
+                              for c in collisions or []), key=lambda c: (str(c["wanted"]), str(c["submission"]))),
     }
 
 
@@ -216,6 +220,10 @@ def summary_html(summary: dict[str, Any]) -> str:
             _table(["submission", "path", "kept"],
                    [[_link(d["submission"]), esc(d["path"]), esc(d["kept"])]
                     for d in summary.get("duplicates", [])], "No duplicates."),
+            "<h2>Id collisions</h2>\n",
+            _table(["graded as", "path", "wanted id", "which belongs to"],
+                   [[_link(c["submission"]), esc(c["path"]), esc(c["wanted"]), esc(c["kept_by"])]
+                    for c in summary.get("collisions", [])], "No two submissions wanted the same id."),
             "<h2>All submissions</h2>\n",
             _table(["submission", "score", "status", "written not graded", "late penalty"],
                    [[_link(r["submission"]), f"{num(r['score'])} / {num(summary.get('max_score'))}",

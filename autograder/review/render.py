@@ -16,6 +16,8 @@ from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from autograder.reports.escape import visible
+
 MATHML_TAGS = {"math", "mi", "mn", "mo", "ms", "mspace", "mtext", "mrow", "mfrac", "msqrt", "mroot", "mstyle",
                "merror", "mpadded", "mphantom", "menclose", "msub", "msup", "msubsup", "munder", "mover",
                "munderover", "mtable", "mtr", "mtd", "semantics", "annotation"}
@@ -66,7 +68,7 @@ def cells_html(cells: list[dict[str, str]]) -> str:
     """An answer's cells: markdown rendered, code shown as text; sanitised."""
     parts = []
     for cell in cells:
-        source = str(cell.get("source", ""))
+        source = visible(str(cell.get("source", "")), keep="\n\r\t")  # no bidi override reorders it
         if cell.get("cell_type") == "code":
             parts.append(f'<pre class="code"><code>{html.escape(source)}</code></pre>')
         else:

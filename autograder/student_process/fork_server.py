@@ -106,8 +106,11 @@ class ForkServer:
         self._alive = False
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = parent
-        self._home = tempfile.mkdtemp(prefix="nncourse-server-")  # no one's settings or caches
-        self._log = tempfile.NamedTemporaryFile(prefix="nncourse-server-", suffix=".log", delete=False)
+        from autograder.student_process.scratch import scratch_dir
+
+        # no one's settings or caches; removed with the scratch folder if this grader is killed
+        self._home = tempfile.mkdtemp(prefix="server-home-", dir=scratch_dir())
+        self._log = tempfile.NamedTemporaryFile(prefix="server-", suffix=".log", delete=False, dir=scratch_dir())
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "autograder.student_process.fork_server", str(child.fileno()), json.dumps(preload or [])],
@@ -278,7 +281,7 @@ def _child(spec: dict, fds: list[int], close_fds: list[int]) -> None:
             os.close(fd)
         from autograder.student_process.sandbox import enter
 
-        enter(spec["sandbox"])
+        enter(spec["sandbox"], [read_fd, write_fd])  # returns in the process that runs the notebook
         _set_parent_death_signal()
         os.environ.clear()
         os.environ.update(spec["env"])

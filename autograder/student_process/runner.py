@@ -1,26 +1,29 @@
 """The student process: runs a notebook's code cells in IPython, then answers the grader's probes.
 
-Started by :class:`autograder.student_process.session.StudentSession` as ``python -P -m autograder.student_process.runner R W``
-where R and W are pipe descriptors. It never sees hidden tests or labels: it receives the
+Forked by the fork server, or started by :class:`autograder.student_process.session.StudentSession`
+(its ``BOOTSTRAP``, which enters the sandbox first), as ``main(R, W)`` where R and W are pipe
+descriptors. It never sees hidden tests or labels: it receives the
 notebook's cells, then probe requests with the grader's inputs, and sends back plain values.
 """
 
 from __future__ import annotations
 
 import io
+import linecache
 import os
 import re
 import signal
 import sys
 import time
-import traceback
 import types
 from typing import Any
 
 from autograder import protocol
+from autograder.protocol import (MAX_CELL_OUTPUT_CHARS, MAX_ERROR_CHARS, MAX_ERROR_FRAMES, MAX_IMAGE_BYTES,
+                                 MAX_IMAGE_BYTES_TOTAL, MAX_IMAGES_PER_CELL)
 from autograder.student_process.tamper import guarded_objects, identities
 
-OUTPUT_CAP = 20_000  # characters of output kept per cell (head and tail)
+OUTPUT_CAP = MAX_CELL_OUTPUT_CHARS  # characters of output kept per cell (head and tail)
 _CELL_FILE = re.compile(r"<ipython-input-(\d+)-")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # object addresses differ run to run; results must not
 
@@ -72,7 +75,7 @@ def _otter_stub() -> types.ModuleType:
     return module
 
 
-def cell_figures(limit: int = 4, max_bytes: int = 400_000) -> list[str]:
+def cell_figures(limit: int = MAX_IMAGES_PER_CELL, max_bytes: int = MAX_IMAGE_BYTES) -> list[str]:
     """The figures a cell left open, as base64 PNGs, then closed (as Jupyter's inline backend
     shows and closes them after each cell): the student's own plots, for their feedback."""
     plt = sys.modules.get("matplotlib.pyplot")
@@ -93,18 +96,72 @@ def cell_figures(limit: int = 4, max_bytes: int = 400_000) -> list[str]:
     return images
 
 
+SHOWN_FRAMES = (10, 20)  # outermost and innermost frames of a traceback shown in a cell's output
+SHOWN_CHAIN = 5  # exceptions of a chain (``raise ... from``, ``during handling``) shown
+
+
+def _tracebacks(tb: types.TracebackType | None) -> list[types.TracebackType]:
+    found = []
+    while tb is not None:
+        found.append(tb)
+        tb = tb.tb_next
+    return found
+
+
+def shortened(tb: types.TracebackType | None) -> tuple[types.TracebackType | None, int]:
+    """``tb`` with only its outermost and innermost frames (SHOWN_FRAMES), and how many were left
+    out: formatting a traceback costs time per frame (IPython took minutes for a 3,000-frame
+    RecursionError on a loaded machine), so what the student's output shows is bounded."""
+    chain = _tracebacks(tb)
+    head, tail = SHOWN_FRAMES
+    if len(chain) <= head + tail:
+        return tb, 0
+    short = None
+    for item in reversed(chain[:head] + chain[-tail:]):
+        short = types.TracebackType(short, item.tb_frame, item.tb_lasti, item.tb_lineno)
+    return short, len(chain) - head - tail
+
+
+def bounded_for_display(value: BaseException) -> None:
+    """Shorten the tracebacks of the exceptions chained to ``value`` and cut its chain after
+    SHOWN_CHAIN of them (IPython formats every one)."""
+    seen: set[int] = set()
+    current, depth = value, 0
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if depth:
+            current.__traceback__ = shortened(current.__traceback__)[0]
+        following = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+        if following is not None and depth + 1 >= SHOWN_CHAIN:
+            current.__cause__, current.__context__, current.__suppress_context__ = None, None, True
+            break
+        current, depth = following, depth + 1
+
+
+def _not_stored(exception: BaseException, *args: Any, **kwargs: Any) -> dict:
+    return {"ename": type(exception).__name__, "evalue": "", "traceback": []}
+
+
 def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
-    """Exception name, message and the student's own lines from its traceback."""
+    """Exception name, message and the student's own lines from its traceback (the innermost
+    MAX_ERROR_FRAMES of them: a deep traceback costs no more than a short one)."""
     frames = []
-    for frame in traceback.extract_tb(exc.__traceback__):
-        match = _CELL_FILE.search(frame.filename or "")
+    for tb in reversed(_tracebacks(exc.__traceback__)):
+        code = tb.tb_frame.f_code
+        match = _CELL_FILE.search(code.co_filename or "")
         if match:
             cell = cell_of_count.get(int(match.group(1)))
-            frames.append({"cell": cell, "line": frame.lineno, "code": (frame.line or "")[:200]})
-    message = str(exc)
-    if len(message) > 2000:
-        message = message[:2000] + " ..."
-    return {"ename": type(exc).__name__, "evalue": message, "frames": frames[-5:]}
+            line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
+            frames.insert(0, {"cell": cell, "line": tb.tb_lineno, "code": line[:200]})
+            if len(frames) == MAX_ERROR_FRAMES:
+                break
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose __str__ raises
+        message = "(its message could not be read)"
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[:MAX_ERROR_CHARS] + " ..."
+    return {"ename": type(exc).__name__[:200], "evalue": message, "frames": frames[-MAX_ERROR_FRAMES:]}
 
 
 class Runner:
@@ -122,7 +179,31 @@ class Runner:
         self.marks = identities(self.guarded)
         self.tampered: list[str] = []
         self.images: list[str] = []
+        self.image_bytes = 0  # of every plot kept so far: MAX_IMAGE_BYTES_TOTAL at most
         self._capture_displayed_figures()
+        self._bound_tracebacks()
+
+    def _bound_tracebacks(self) -> None:
+        """A failing cell's traceback in its output shows at most SHOWN_FRAMES frames per
+        exception and SHOWN_CHAIN exceptions, whatever the depth (see :func:`shortened`)."""
+        show = self.shell.showtraceback
+
+        def bounded(exc_tuple: Any = None, *args: Any, **kwargs: Any) -> Any:
+            etype, value, tb = exc_tuple or sys.exc_info()
+            if value is None:
+                return show(exc_tuple, *args, **kwargs)
+            short, cut = shortened(tb)
+            bounded_for_display(value)
+            if cut:
+                print(f"[{cut:,} frames of this traceback are not shown: its {SHOWN_FRAMES[0]} outermost "
+                      f"and {SHOWN_FRAMES[1]} innermost are]")
+            return show((etype, value, short), *args, **kwargs)
+
+        self.shell.showtraceback = bounded
+        if hasattr(self.shell, "_format_exception_for_storage"):
+            # IPython 9 formats each failing cell's whole traceback again for its history (inspect
+            # scans every loaded module per frame: minutes for a deep one); nothing here reads it
+            self.shell._format_exception_for_storage = _not_stored
 
     def _capture_displayed_figures(self) -> None:
         """Keep the PNG of every figure the notebook displays (``display(fig)``, or a figure as
@@ -140,7 +221,7 @@ class Runner:
 
                 png = base64.b64encode(png).decode("ascii")
             if isinstance(png, str):
-                self.images.append(png)
+                self.keep_image(png)
 
         def publish_and_keep(data: Any, *args: Any, **kwargs: Any) -> None:
             keep(data)
@@ -152,6 +233,16 @@ class Runner:
 
         publisher.publish = publish_and_keep
         hook.write_format_data = write_and_keep
+
+    def keep_image(self, png: str) -> bool:
+        """Keep one base64 PNG for the feedback page if it fits the caps (per cell and in all)."""
+        size = len(png) * 3 // 4
+        if (len(self.images) >= MAX_IMAGES_PER_CELL or size > MAX_IMAGE_BYTES
+                or self.image_bytes + size > MAX_IMAGE_BYTES_TOTAL):
+            return False
+        self.images.append(png)
+        self.image_bytes += size
+        return True
 
     def check_integrity(self) -> list[str]:
         """What the notebook replaced among the guarded objects (sticky once seen)."""
@@ -175,11 +266,13 @@ class Runner:
                 sys.stdout, sys.stderr = real_stdout, real_stderr
             error = result.error_before_exec or result.error_in_exec
             seconds = round(time.perf_counter() - started, 3)
+            for png in cell_figures():
+                self.keep_image(png)
             self.channel.send(protocol.CellDone(
                 cell=index, seconds=seconds,
                 error=None if error is None else describe_error(error, self.cell_of_count),
                 output=_ADDRESS.sub(" at 0x...", writer.getvalue()),
-                images=(self.images + cell_figures())[:4]).wire())
+                images=self.images).wire())
 
     def answer(self, request: protocol.ProbeRequest) -> protocol.ProbeReply:
         from autograder import probes
@@ -249,12 +342,10 @@ class Runner:
 
 def main(read_fd: int, write_fd: int) -> None:
 
-    if os.environ.get("NNCOURSE_SANDBOX"):  # started from scratch as root: confine this process first
-        import json
+    if os.environ.get("NNCOURSE_SANDBOX"):  # started from scratch: confine this process first
+        from autograder.student_process.sandbox import enter_from_environment
 
-        from autograder.student_process.sandbox import enter
-
-        enter(json.loads(os.environ.pop("NNCOURSE_SANDBOX")))
+        enter_from_environment([read_fd, write_fd])
     if os.environ.get("NNCOURSE_RLIMITS"):
         from autograder.student_process.sandbox import apply_limits
 

@@ -20,12 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from autograder import protocol
-from autograder.protocol import Channel, ChannelClosed, ChannelTimeout, ProbeFailed, ProtocolError, encode
-from autograder.student_process.sandbox import ResourceLimits, Sandbox
+from autograder.protocol import (MAX_CELL_MESSAGE_BYTES, MAX_CELL_OUTPUT_CHARS, MAX_ERROR_CHARS, MAX_ERROR_FRAMES,
+                                 MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_TOTAL, MAX_IMAGES_PER_CELL, Channel,
+                                 ChannelClosed, ChannelTimeout, ProbeFailed, ProtocolError, encode)
+from autograder.student_process.sandbox import NAMESPACED, ResourceLimits, Sandbox, notebook_process
 
 INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
-MAX_IMAGES = 4  # a cell's plots kept for the student's feedback
 START_TIMEOUT = 120.0  # seconds for the student process to import torch and say hello
+# a student process started from scratch confines itself before anything that may start a thread
+BOOTSTRAP = ("import sys; from autograder.student_process.sandbox import enter_from_environment; "
+             "fds = [int(a) for a in sys.argv[1:3]]; enter_from_environment(fds); "
+             "from autograder.student_process.runner import main; main(*fds); sys.stdout.flush()")
 
 
 class SessionDead(Exception):
@@ -73,6 +78,26 @@ def base_env(threads: int) -> dict[str, str]:
     }
 
 
+def _text(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return text[:limit]
+
+
+def _cell_error(error: Any) -> dict | None:
+    """A cell's error as the runner describes it (name, message, the student's frames), capped."""
+    if not error:
+        return None
+    if not isinstance(error, dict):
+        return {"ename": "Error", "evalue": _text(error, MAX_ERROR_CHARS), "frames": []}
+    frames = [{"cell": f.get("cell") if isinstance(f.get("cell"), int) else None,
+               "line": f.get("line") if isinstance(f.get("line"), int) else None,
+               "code": _text(f.get("code"), 200)}
+              for f in (error.get("frames") if isinstance(error.get("frames"), list) else [])[-MAX_ERROR_FRAMES:]
+              if isinstance(f, dict)]
+    return {"ename": _text(error.get("ename"), 200) or "Error", "evalue": _text(error.get("evalue"), MAX_ERROR_CHARS),
+            "frames": frames}
+
+
 @dataclass
 class CellReport:
     index: int
@@ -109,6 +134,7 @@ class StudentSession:
     deadline: float = 0.0
     cells: list[CellReport] = field(default_factory=list)
     dead: SessionDead | None = None
+    image_bytes: int = 0
 
     def __enter__(self) -> "StudentSession":
         self.start()
@@ -126,12 +152,12 @@ class StudentSession:
         self.tmpdir = self.workdir.parent / f"{self.workdir.name}-tmp"
         self.tmpdir.mkdir(mode=0o700, exist_ok=True)
         env = {**base_env(self.threads), "HOME": str(self.workdir), "TMPDIR": str(self.tmpdir), **self.env}
-        self.sandbox = Sandbox(self.workdir, self._paths_to_hide(), self.resources, needed=self._needed_paths())
-        self.sandbox.prepare(self.tmpdir)
-        confinement = self.sandbox.env()
-        argv = [sys.executable, "-P", "-m", "autograder.student_process.runner", str(to_child_r), str(from_child_w)]
-        self.output_path = self.workdir.parent / f"{self.workdir.name}.stdout"
+        self.sandbox = Sandbox(self.workdir, self._paths_to_hide(), self.resources, needed=self._needed_paths(),
+                               writable=[self.workdir, self.tmpdir])
         try:
+            self.sandbox.prepare(self.tmpdir)
+            confinement = self.sandbox.env()
+            self.output_path = self.workdir.parent / f"{self.workdir.name}.stdout"
             fd = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "wb") as output:
                 self.process = None
@@ -145,12 +171,17 @@ class StudentSession:
                         self.process = None  # the fork server is gone: start this one from scratch
                 if self.process is None:
                     self.process = subprocess.Popen(
-                        argv, cwd=self.workdir, env={**env, **confinement}, stdin=subprocess.DEVNULL,
-                        stdout=output, stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w),
-                        start_new_session=True, **self.sandbox.popen_user(),
+                        [sys.executable, "-P", "-c", BOOTSTRAP, str(to_child_r), str(from_child_w)],
+                        cwd="/", env={**env, **confinement}, stdin=subprocess.DEVNULL, stdout=output,
+                        stderr=subprocess.STDOUT, pass_fds=(to_child_r, from_child_w), start_new_session=True,
                     )
         except BaseException:
             self.sandbox.release()
+            for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             raise
         os.close(to_child_r)
         os.close(from_child_w)
@@ -192,8 +223,11 @@ class StudentSession:
             pass
 
     def _interrupt(self) -> None:
+        """SIGINT to the notebook's process: straight to it when it runs in a PID namespace (the
+        processes in between would pass it on, later), else to the process the grader started."""
+        target = notebook_process(self.process.pid) if self.sandbox.mode in NAMESPACED else None
         try:
-            os.kill(self.process.pid, signal.SIGINT)
+            os.kill(target or self.process.pid, signal.SIGINT)
         except ProcessLookupError:
             pass
 
@@ -206,6 +240,9 @@ class StudentSession:
                 code = None
         if code is not None and code < 0:
             reason = f"it was killed by signal {signal.Signals(-code).name}"
+            if self.sandbox.out_of_memory():
+                reason += (f" after going past its memory cap of {self.resources.memory_mb:,} MB "
+                           "(check the sizes of your tensors and lists)")
         elif code is not None:
             reason = f"it exited with code {code}"
         else:
@@ -220,12 +257,14 @@ class StudentSession:
                                            f"of {self.limits.total:.0f} s ran out")
         return self.dead
 
-    def _recv(self, timeout: float, where: str, *expected: type) -> Any:
-        """The next message, one of the ``expected`` protocol types; anything else kills the process."""
+    def _recv(self, timeout: float, where: str, *expected: type, limit: int | None = None) -> Any:
+        """The next message (at most ``limit`` bytes), one of the ``expected`` protocol types;
+        anything else kills the process."""
         if self.dead:
             raise self.dead
         try:
-            message = self.channel.recv(timeout=max(0.0, min(timeout, self._remaining())))
+            message = self.channel.recv(timeout=max(0.0, min(timeout, self._remaining())),
+                                        **({"limit": limit} if limit else {}))
         except ChannelClosed:
             raise self._died(where) from None
         except ProtocolError as exc:
@@ -240,7 +279,13 @@ class StudentSession:
             raise self.dead from None
 
     def run_notebook(self, cells: list[dict]) -> list[CellReport]:
-        """Run ``cells`` ({index, source}) in order; returns one report per cell that ran."""
+        """Run ``cells`` ({index, source}) in order; returns one report per cell that ran.
+
+        The student process reports each cell with a ``start`` and a ``done`` event. Its code can
+        write forged events too, so only the next cell's ``start`` and the running cell's ``done``
+        are taken, each event is capped in bytes, and what a ``done`` carries is cleaned and capped
+        (output, error, images: :mod:`autograder.protocol`'s caps, images also per submission)."""
+        expected = [int(c["index"]) for c in cells]
         try:
             self.channel.send(protocol.Setup(cells=cells, seed=self.seed, threads=self.threads,
                                              cwd=str(self.workdir)).wire())
@@ -250,11 +295,12 @@ class StudentSession:
         started = time.monotonic()
         wait_limit = START_TIMEOUT
         while True:
-            where = "before its first cell" if current is None else f"in cell {current.index}"
+            where = (f"in cell {current.index}" if current is not None else
+                     f"after cell {self.cells[-1].index}" if self.cells else "before its first cell")
             remaining_cell = wait_limit - (time.monotonic() - started)
             try:
                 message = self._recv(max(0.0, remaining_cell), where, protocol.CellStarted,
-                                     protocol.CellDone, protocol.Ready)
+                                     protocol.CellDone, protocol.Ready, limit=MAX_CELL_MESSAGE_BYTES)
             except ChannelTimeout:
                 if self._remaining() <= 0:
                     raise self._timed_out(where) from None
@@ -269,20 +315,36 @@ class StudentSession:
                 self._interrupt()
                 started, wait_limit = time.monotonic(), INTERRUPT_GRACE
                 continue
-            if isinstance(message, protocol.CellStarted):
-                current = CellReport(index=int(message.cell))
+            if isinstance(message, protocol.CellStarted) and current is None \
+                    and len(self.cells) < len(expected) and message.cell == expected[len(self.cells)]:
+                current = CellReport(index=expected[len(self.cells)])
                 self.cells.append(current)
                 started, wait_limit = time.monotonic(), self.limits.cell
-            elif isinstance(message, protocol.CellDone) and current is not None:
-                current.seconds = float(message.seconds or 0.0)
-                current.error = message.error if isinstance(message.error, dict) else None
-                current.output = str(message.output)[:50_000]
-                images = message.images
-                current.images = [i for i in images[:MAX_IMAGES] if isinstance(i, str)] if isinstance(images, list) else []
+            elif isinstance(message, protocol.CellDone) and current is not None and message.cell == current.index:
+                seconds = message.seconds
+                current.seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+                current.error = _cell_error(message.error)
+                current.output = _text(message.output, MAX_CELL_OUTPUT_CHARS)
+                current.images = self._images(message.images)
                 current = None
                 started, wait_limit = time.monotonic(), self.limits.cell
             elif isinstance(message, protocol.Ready):
                 return self.cells
+
+    def _images(self, images: Any) -> list[str]:
+        """The base64 PNGs of a ``done`` event that fit the caps (per cell, and for the submission)."""
+        kept: list[str] = []
+        for image in images if isinstance(images, list) else []:
+            if len(kept) >= MAX_IMAGES_PER_CELL:
+                break
+            if not isinstance(image, str) or not image.isascii():
+                continue
+            size = len(image) * 3 // 4
+            if size > MAX_IMAGE_BYTES or self.image_bytes + size > MAX_IMAGE_BYTES_TOTAL:
+                continue
+            kept.append(image)
+            self.image_bytes += size
+        return kept
 
     def probe(self, name: str, *args: Any, seed: int = 0, timeout: float | None = None,
               **kwargs: Any) -> Any:

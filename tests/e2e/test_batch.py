@@ -116,18 +116,26 @@ def wait_for_results(out: Path, count: int, process: subprocess.Popen) -> None:
 
 
 def test_killed_batch_resumes_to_an_identical_gradebook(folder, reference, tmp_path):
-    """SIGKILL to the whole grader (CLI, fork server, student processes) after 3 results, then a rerun."""
-    first = cli(str(folder), "--out", str(tmp_path), "--jobs", "2", "--timeout", TIMEOUT)
-    wait_for_results(tmp_path, 3, first)
+    """SIGKILL to the grader's process group after 3 results, then a rerun: the same gradebook, and
+    the rerun removes what the killed grader left (its scratch folder: the fork server's home and
+    log, the work folders of the submissions in flight)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    first = cli(str(folder), "--out", str(tmp_path / "out"), "--jobs", "2", "--timeout", TIMEOUT, env=env)
+    wait_for_results(tmp_path / "out", 3, first)
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate()
-    kept = len(list((tmp_path / "results").glob("*.json")))
-    assert not (tmp_path / "gradebook.csv").exists()
-    second = cli(str(folder), "--out", str(tmp_path), "--jobs", "2", "--timeout", TIMEOUT)
+    left = [p for p in scratch.iterdir() if p.name.startswith("nncourse-run-")]
+    assert len(left) == 1 and any(left[0].iterdir()), "the killed grader's scratch folder"
+    kept = len(list((tmp_path / "out" / "results").glob("*.json")))
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+    second = cli(str(folder), "--out", str(tmp_path / "out"), "--jobs", "2", "--timeout", TIMEOUT, env=env)
     stdout, stderr = second.communicate(timeout=600)
     assert second.returncode == 0, stderr
     assert "reused from an earlier run" in stdout and f"{kept} reused" in stdout, stdout
-    assert (tmp_path / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
+    assert (tmp_path / "out" / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
+    assert list(scratch.iterdir()) == [], "leftovers of the killed grader (or of the rerun)"
 
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(folder, reference, tmp_path):

@@ -128,6 +128,8 @@ def test_broken_and_hostile_submissions_still_get_results(zips, tmp_path):
         "not json": ([("hw01.ipynb", b"{ this is not json")], {}, "ungradable"),
         "infinite loop": ([("hw01.ipynb", "while True:\n    pass")], {"NNCOURSE_DEADLINE": "15"}, "timeout"),
         "kills its kernel": ([("hw01.ipynb", "import os\nos._exit(3)")], {}, "kernel_died"),
+        "lone surrogates": ([("hw01.ipynb", "print('\\ud800')\nraise ValueError('\\udcff')")], {},
+                            "cell 1 raised ValueError: \\udcff"),
         "grader missing": ([("hw01.ipynb", "x = 1")], {"NNCOURSE_PYTHON": "/nonexistent/python"},
                            "stopped before it could report"),
     }

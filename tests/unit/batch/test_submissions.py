@@ -368,3 +368,44 @@ def test_submission_round_trips_through_its_dict(tmp_path):
     from autograder.batch.submissions import Submission
 
     assert Submission.from_dict(submission.to_dict()) == submission
+
+
+# --------------------------------------------------------------------------------------------
+# ids that cannot be stolen
+
+
+def test_a_plain_file_never_takes_a_canvas_students_id(tmp_path):
+    """A plain file named like a Canvas student's id (and listed first) gets a suffix; the Canvas
+    student keeps the id, and the collision is reported."""
+    canvas = notebook(tmp_path / "z-canvas" / "doejane_12345_67890_hw01.ipynb")
+    plain = notebook(tmp_path / "a-emailed" / "doejane_12345.ipynb")
+    found = find_submissions([tmp_path / "a-emailed", tmp_path / "z-canvas"], "hw01")
+    assert ids(found) == {"doejane_12345": canvas.as_posix(), "doejane_12345-2": plain.as_posix()}
+    assert found.collisions == [{"submission": "doejane_12345-2", "path": str(plain), "wanted": "doejane_12345",
+                                 "kept_by": str(canvas)}]
+
+
+def test_a_canvas_named_file_outside_the_download_replaces_nothing(tmp_path):
+    """A file named like a newer Canvas upload of a classmate, but not in the download, is graded
+    as its own submission: the classmate's real one is neither replaced nor renamed."""
+    download = tmp_path / "z-download"
+    real = notebook(download / "doejane_12345_67890_hw01.ipynb")
+    notebook(download / "smithjohn_23456_67891_hw01.ipynb")
+    forged = notebook(tmp_path / "a-other" / "doejane_12345_99999_hw01.ipynb")
+    found = find_submissions([tmp_path / "a-other", download], "hw01")
+    assert found.duplicates == []
+    assert ids(found)["doejane_12345"] == real.as_posix() and ids(found)["doejane_12345-2"] == forged.as_posix()
+    assert [c["path"] for c in found.collisions] == [str(forged)]
+
+
+def test_gradescope_students_whose_names_differ_only_in_an_accent_are_two_students(tmp_path):
+    root = tmp_path / "export"
+    touch(root / "submission_metadata.yml",
+          "submission_1:\n  :submitters:\n  - :name: José\n  :created_at: 2024-02-01 10:00:00 Z\n"
+          "submission_2:\n  :submitters:\n  - :name: Josè\n  :created_at: 2024-02-01 11:00:00 Z\n")
+    first = notebook(root / "submission_1" / "hw01.ipynb")
+    second = notebook(root / "submission_2" / "hw01.ipynb")
+    found = find_submissions([root], "hw01")
+    assert found.duplicates == []
+    assert ids(found) == {"Jos": first.as_posix(), "Jos-2": second.as_posix()}
+    assert len(found.collisions) == 1

@@ -204,3 +204,66 @@ def test_a_huge_written_answer_is_cut_and_marked():
     ])
     [answer] = notebooks.written_answers(nb, [("q1", 1.0)])
     assert answer["truncated"] and sum(len(c["source"]) for c in answer["cells"]) == notebooks.MAX_WRITTEN_CHARS
+
+
+def test_deeply_nested_json_is_ungradable_not_a_crash(tmp_path):
+    """100,000 nested brackets make json.loads raise RecursionError: one ungradable submission."""
+    path = tmp_path / "nested.ipynb"
+    path.write_text('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(Ungradable, match="nested too deeply"):
+        read_notebook(path)
+
+
+# --------------------------------------------------------------------------------------------
+# notebook_from_zip: a zip that lies, is encrypted or uses an unreadable compression is Ungradable.
+
+
+def zip_bytes(name: str = "hw01.ipynb", data: bytes = b'{"cells": []}', method: int = 0) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def patched(raw: bytes, header: bytes, offset: int, value: bytes) -> bytes:
+    """``raw`` with ``value`` written at ``offset`` into every record starting with ``header``."""
+    out = bytearray(raw)
+    start = 0
+    while (at := raw.find(header, start)) >= 0:
+        out[at + offset:at + offset + len(value)] = value
+        start = at + 1
+    return bytes(out)
+
+
+LOCAL, CENTRAL = b"PK\x03\x04", b"PK\x01\x02"
+
+
+@pytest.mark.parametrize("damage,reason", [
+    (lambda raw: patched(patched(raw, LOCAL, 8, b"\x62\x00"), CENTRAL, 10, b"\x62\x00"), "compression method"),
+    (lambda raw: patched(patched(raw, LOCAL, 6, b"\x01\x00"), CENTRAL, 8, b"\x01\x00"), "encrypted"),
+    (lambda raw: patched(raw, LOCAL, 30, b"xx"), "damaged"),        # the local header names another file
+    (lambda raw: patched(raw, CENTRAL, 16, b"\0\0\0\0"), "damaged"),  # a wrong CRC in the directory
+    (lambda raw: raw[: len(raw) // 2], "cannot be opened"),           # cut short: no directory
+    (lambda raw: patched(raw, b"PK\x05\x06", 16, b"\xff\xff\xff\x7f"), "cannot be opened|damaged"),
+], ids=["ppmd", "encrypted_flag", "lying_local_header", "bad_crc", "truncated", "lying_directory_offset"])
+def test_zips_that_lie_or_cannot_be_read_are_ungradable(tmp_path, damage, reason):
+    path = tmp_path / "hw01.zip"
+    path.write_bytes(damage(zip_bytes()))
+    with pytest.raises(Ungradable, match=reason):
+        notebooks.notebook_from_zip(path, "hw01")
+
+
+def test_a_zip_listing_in_a_message_is_capped(tmp_path):
+    """A zip of 50,000 notebooks gives a message of a few lines, not the whole listing."""
+    import zipfile
+
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(50_000):
+            archive.writestr(f"n{i}.ipynb", b"")
+    with pytest.raises(Ungradable) as excinfo:
+        notebooks.notebook_from_zip(path, "hw01")
+    assert "49,995 more" in str(excinfo.value) and len(str(excinfo.value)) < 1000

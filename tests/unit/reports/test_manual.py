@@ -66,3 +66,17 @@ def test_a_grade_changed_by_someone_else_since_the_page_showed_it_is_not_overwri
                         seen={first.key: "an older stamp"})
     assert stale.saved == [] and stale.conflicts[0][1].comment == "second TA"
     assert read_manual(tmp_path)[("alice", "q6_written")].points == 2
+
+
+def test_ids_and_comments_like_formulas_are_stored_safe_for_a_spreadsheet_and_read_back_exactly(
+        tmp_path: Path) -> None:
+    """A submission id from a file name such as ``-2-3.ipynb`` would be computed (-5) by a spreadsheet
+    opening manual.csv; it is written with an apostrophe, and read back as it was."""
+    grades = [ManualGrade("-2-3", "q6_written", 1, "=A1 is wrong"),
+              ManualGrade("alice", "q6_written", 2, "'=quoted already"),
+              ManualGrade("bob", "q6_written", 0, "-1 for the sign")]
+    save_grades(tmp_path, grades)
+    text = (tmp_path / "manual.csv").read_text(encoding="utf-8")
+    assert "\n'-2-3,q6_written,1,'=A1 is wrong," in text and ",''=quoted already," in text
+    back = read_manual(tmp_path)
+    assert [(g.submission, g.comment) for g in back.values()] == [(g.submission, g.comment) for g in grades]

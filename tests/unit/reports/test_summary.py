@@ -172,3 +172,14 @@ def test_summary_html_shows_pass_rates_skipped_files_and_is_deterministic():
     assert "<td>test_q2_value</td><td>q2</td><td>hidden</td><td>1</td><td>2</td><td>50%</td>" in page
     assert "<td>notes.txt</td><td>not a notebook</td>" in page
     assert summary_html(json.loads(json.dumps(summary))) == page
+
+
+def test_id_collisions_are_listed_for_the_ta():
+    collisions = [{"submission": "doejane_12345-2", "path": "emailed/doejane_12345.ipynb", "wanted": "doejane_12345",
+                   "kept_by": "canvas/doejane_12345_67890_hw01.ipynb"}]
+    summary = class_summary([make_result("doejane_12345", 1), make_result("doejane_12345-2", 0)],
+                            collisions=collisions)
+    assert summary["collisions"] == collisions
+    page = summary_html(summary)
+    assert "Id collisions" in page and "emailed/doejane_12345.ipynb" in page
+    assert "No two submissions wanted the same id." in summary_html(class_summary([make_result("a", 1)]))
