@@ -248,6 +248,14 @@ def observe(probe: str, *args: Any, subject: str | None = None, seed_tag: str = 
     subject = subject or next((label(a) for a in args if isinstance(a, Ref)), "your code")
     ctx = current()
     seed = seed_for(seed_tag)
+    from autograder.checks import verified
+
+    if probe in verified.VERIFIED:  # computed here from the model's captured tensors and operators
+
+        def ask(name: str, *a: Any, subject: str, **k: Any) -> Any:
+            return observe(name, *a, subject=subject, seed_tag=seed_tag, timeout=timeout, **k)
+
+        return verified.observe_verified(ask, probe, args, dict(kwargs), subject, seed)
     if _has_ref(args) or _has_ref(kwargs):
         if ctx.session is None:
             raise RuntimeError("a check was given notebook names but no grading session is active")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.probes import calls, digits, fitted, models, modules, plots, training, values  # noqa: F401
+from autograder.probes import calls, capture, digits, fitted, models, modules, plots, training, values  # noqa: F401
 from autograder.probes.registry import PROBES, WrongType, as_tensor, plain, probe, seed_everything, type_name
 
 __all__ = ["PROBES", "WrongType", "as_tensor", "plain", "probe", "seed_everything", "type_name"]
