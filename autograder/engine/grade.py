@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from autograder import __version__, paths
-from autograder.checks.base import CheckFailed, GradingContext, Ref, grading
+from autograder.checks.base import CheckFailed, GradingContext, Ref, grading, notebook_seed
 from autograder.engine.assignment import Assignment
 from autograder.engine.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook, \
     written_answers
@@ -83,7 +83,7 @@ def open_session(submission: Submission, assignment: Assignment, options: GradeO
     hidden = [assignment.bundle, paths.solutions_dir(), paths.dist_dir(), root / "tests", root / ".git",
               source.resolve().parent, *options.hidden_paths]
     return StudentSession(
-        submission.notebook.parent, seed=config.seed if options.seed is None else options.seed,
+        submission.notebook.parent, seed=notebook_seed(config.secret, config.seed if options.seed is None else options.seed),
         threads=config.threads, env=env, hidden_paths=hidden, fork_server=fork_server,
         limits=Limits(total=options.timeout or config.submission_timeout, cell=config.cell_timeout,
                       probe=config.probe_timeout),
@@ -125,7 +125,8 @@ def run_tests(session: StudentSession, assignment: Assignment, options: GradeOpt
         if dead is not None:
             outcomes[case.name] = Outcome(False, f"{NOT_GRADED}{dead.message}")
             continue
-        ctx = GradingContext(session=session, seed=session.seed, test_name=case.name,
+        ctx = GradingContext(session=session, seed=config.seed if options.seed is None else options.seed,
+                             secret=config.secret, test_name=case.name,
                              thresholds=profile.thresholds, budgets=profile.budgets,
                              probe_timeout=config.probe_timeout)
         try:

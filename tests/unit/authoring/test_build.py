@@ -178,7 +178,7 @@ def test_nncourse_build_reports_a_broken_config_without_a_traceback(tmp_path):
                           text=True, env={**os.environ, "NNCOURSE_ROOT": str(course)})
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines() == [
-        "nncourse: solutions/hw99/hw99.ipynb, cell 2 (# GRADING CONFIG): key threds (line 7): unknown key; "
+        "nncourse: solutions/hw99/hw99.ipynb, cell 2 (# GRADING CONFIG): key threds (line 8): unknown key; "
         "did you mean 'threads'?"]
     assert not (course / "assignments").exists()
 
@@ -197,3 +197,12 @@ def test_plain_otter_assign_leaves_the_grading_config_out(tmp_path):
     for notebook in notebooks:
         text = notebook.read_text(encoding="utf-8")
         assert "GRADING CONFIG" not in text and seed not in text, notebook
+
+
+def test_a_master_without_a_secret_is_refused_with_the_fix():
+    """The hidden data derives from the config's secret: a master without one is refused, naming the
+    key and how to make one; a secret that is not 64 hex digits is refused by the schema."""
+    with pytest.raises(BuildError, match=r"key secret is missing.*token_hex\(32\)"):
+        split_master(_master_with_config("## Ignore ##\n# GRADING CONFIG\nseed: 1\n"), "hw99")
+    with pytest.raises(BuildError, match="secret"):
+        split_master(_master_with_config("## Ignore ##\n# GRADING CONFIG\nseed: 1\nsecret: 1234\n"), "hw99")
