@@ -54,8 +54,10 @@ def observe_verified(observe: Any, probe: str, args: tuple, kwargs: dict, subjec
         return sklearn_predict(observe("sklearn_fitted", model, subject=subject), X, subject)
     margs, mkwargs = kwargs.pop("args", None), kwargs.pop("kwargs", None)
     if probe == "architecture":
-        captured = capture(observe, model, subject, args=margs, kwargs=mkwargs, values=False)
-        return {"parameters": [{k: p[k] for k in ("name", "shape", "trainable")} for p in captured.parameters],
+        captured = traced(observe, model, subject, margs, mkwargs)
+        used = captured.parameters_used()
+        return {"parameters": [{"name": p["name"], "shape": p["shape"], "trainable": p["trainable"]}
+                               for p in captured.parameters if p["name"] in used],
                 "modules": captured.modules}
     if probe in ("forward", "forward_with", "digit_forward"):
         X = np.asarray(rest[0])
@@ -81,6 +83,26 @@ def observe_verified(observe: Any, probe: str, args: tuple, kwargs: dict, subjec
     if probe == "layer_counts":
         return layer_counts(observe, model, subject, margs, mkwargs)
     raise KeyError(probe)
+
+
+def traced(observe: Any, model: Any, subject: str, args: Any, kwargs: Any) -> Captured:
+    """A capture with its forward pass, on (4, d) inputs for the first d among the sizes of the model's
+    tensors that its forward accepts (the checks that count parameters do not know the input width).
+    Parameters count only when the forward pass reads them, so a capture without a graph counts none."""
+    first = capture(observe, model, subject, args=args, kwargs=kwargs, values=False)
+    sizes = [a for a in (args or []) if type(a) is int]
+    sizes += [p["shape"][1] if len(p["shape"]) == 2 else p["shape"][0]
+              for p in first.parameters + first.buffers if p["shape"]]
+    sizes = list(dict.fromkeys([n for n in sizes + [1, 2, 3, 4] if isinstance(n, int) and 0 < n <= 100_000]))
+    failure: Exception | None = None
+    for width in sizes[:8]:
+        try:
+            return capture(observe, model, subject, args=args, kwargs=kwargs, shape=(4, width), values=False)
+        except AssertionError as exc:  # CheckFailed: this width was not the model's
+            failure = failure or exc
+    if failure is not None and "replay" in str(failure):
+        raise failure
+    return Captured(first.parameters, first.buffers, first.modules, None)
 
 
 def layer_counts(observe: Any, model: Any, subject: str, args: Any, kwargs: Any) -> dict[str, int]:

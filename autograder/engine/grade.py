@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from autograder import __version__, paths
+from autograder.protocol import ProbeFailed
 from autograder.checks.base import CheckFailed, GradingContext, Ref, grading, notebook_seed
 from autograder.engine.assignment import Assignment
 from autograder.engine.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook, \
@@ -138,6 +139,24 @@ def run_tests(session: StudentSession, assignment: Assignment, options: GradeOpt
     return outcomes, dead
 
 
+INTERFERED = "the notebook interfered with grading"
+
+
+def refuse_if_interfered(session: StudentSession, outcomes: dict[str, Outcome],
+                         dead: SessionDead | None) -> dict[str, Outcome]:
+    """Every test fails when student code wrote on the reply channel (a second reply to one probe, or a
+    malformed message): one last round trip brings in the real reply a forged one came before."""
+    if dead is None and not session.interfered:
+        try:
+            session.probe("value", 0)
+        except (ProbeFailed, SessionDead):
+            pass
+    if not session.interfered:
+        return outcomes
+    message = f"{INTERFERED} ({session.interfered}): no test counts"
+    return {name: Outcome(False, message) for name in outcomes}
+
+
 def grade_submission(path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
                      submission_id: str | None = None, fork_server: Any = None) -> Result:
     """Grade the notebook at ``path``; always returns a Result with a status and a message.
@@ -164,6 +183,7 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
                 except SessionDead as exc:
                     dead = exc
                 outcomes, dead = run_tests(session, assignment, options, dead)
+                outcomes = refuse_if_interfered(session, outcomes, dead)
                 result.sandbox = session.sandbox.mode
                 result.fingerprint = session.fingerprint()
                 crash_output = session.process_output() if dead is not None else ""
@@ -172,6 +192,8 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
     question_of = {c.index: c.question for c in submission.cells}
     result.cells = [_cell_result(r, question_of.get(r.index)) for r in session.cells]
     status, message = _status(session.cells, question_of, dead)
+    if session.interfered:
+        status, message = "error", f"{INTERFERED} ({session.interfered})"
     if dead is not None and crash_output.strip():
         result.process_output = crash_output[-2000:]
     errors: dict[str | None, list[str]] = {}

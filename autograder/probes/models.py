@@ -53,13 +53,16 @@ def load_parameters(model: Any, values: list) -> None:
             param.copy_(value)
 
 
+GRADING_DEVICE = ""  # NNCOURSE_DEVICE, kept here by the runner before it clears the grader's variables
+
+
 def grading_device() -> Any:
     """The device of the grading profile: NNCOURSE_DEVICE as the grader set it (cpu when unset)."""
     import os
 
     import torch
 
-    name = os.environ.get("NNCOURSE_DEVICE", "").strip() or "cpu"
+    name = (GRADING_DEVICE or os.environ.get("NNCOURSE_DEVICE", "")).strip() or "cpu"
     device = torch.device("cpu" if name == "auto" else name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("the grading profile asks for cuda, but this machine has no usable GPU; "
