@@ -55,10 +55,10 @@ def observe_verified(observe: Any, probe: str, args: tuple, kwargs: dict, subjec
     margs, mkwargs = kwargs.pop("args", None), kwargs.pop("kwargs", None)
     if probe == "architecture":
         captured = traced(observe, model, subject, margs, mkwargs)
-        used = captured.parameters_used()
+        if captured.graph is None or not captured.parameters_used():  # no forward pass reads these tensors
+            return {"parameters": [], "modules": captured.modules}
         return {"parameters": [{"name": p["name"], "shape": p["shape"], "trainable": p["trainable"]}
-                               for p in captured.parameters if p["name"] in used],
-                "modules": captured.modules}
+                               for p in captured.parameters], "modules": captured.modules}
     if probe in ("forward", "forward_with", "digit_forward"):
         X = np.asarray(rest[0])
         values = kwargs.get("values") if probe != "forward" else None
@@ -88,7 +88,7 @@ def observe_verified(observe: Any, probe: str, args: tuple, kwargs: dict, subjec
 def traced(observe: Any, model: Any, subject: str, args: Any, kwargs: Any) -> Captured:
     """A capture with its forward pass, on (4, d) inputs for the first d among the sizes of the model's
     tensors that its forward accepts (the checks that count parameters do not know the input width).
-    Parameters count only when the forward pass reads them, so a capture without a graph counts none."""
+    A capture without a forward pass that reads the model's tensors counts no parameters."""
     first = capture(observe, model, subject, args=args, kwargs=kwargs, values=False)
     sizes = [a for a in (args or []) if type(a) is int]
     sizes += [p["shape"][1] if len(p["shape"]) == 2 else p["shape"][0]

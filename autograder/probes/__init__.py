@@ -21,7 +21,7 @@ __all__ = ["PROBES", "WrongType", "as_tensor", "plain", "probe", "seed_everythin
 
 
 def __getattr__(name: str) -> Any:
-    """A probe by name (``autograder.probes.forward``), as registered."""
+    """A probe by name (``autograder.probes.value``), as registered."""
     try:
         return PROBES[name]
     except KeyError:

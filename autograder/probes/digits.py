@@ -54,17 +54,6 @@ def loader_batches(loader: Any, max_batches: int = 2) -> dict:
             "batch_size": int(getattr(loader, "batch_size", 0) or 0)}
 
 
-@probe
-def sklearn_predict_digits(model: Any, images: np.ndarray) -> Any:
-    """Labels a fitted scikit-learn model predicts for grader digits, given as 784 pixels in [0, 1]."""
-    from sklearn.base import BaseEstimator
-
-    if not isinstance(model, BaseEstimator):
-        raise WrongType(f"expected a fitted scikit-learn model, found a {type_name(model)}")
-    pixels = np.asarray(images, dtype=np.float64).reshape(len(images), 784) / 255.0
-    return plain(np.asarray(model.predict(pixels)), "prediction")
-
-
 def _training_digits(folder: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     images = read_idx(idx_file(folder, "train-images-idx3-ubyte"))
     labels = read_idx(idx_file(folder, "train-labels-idx1-ubyte"))

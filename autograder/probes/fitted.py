@@ -6,17 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_name
-
-
-@probe
-def sklearn_predict(model: Any, X: np.ndarray) -> Any:
-    """Labels predicted by a fitted scikit-learn estimator."""
-    from sklearn.base import BaseEstimator
-
-    if not isinstance(model, BaseEstimator):
-        raise WrongType(f"expected a fitted scikit-learn model, found a {type_name(model)}")
-    return plain(np.asarray(model.predict(np.asarray(X, dtype=np.float64))), "prediction")
+from autograder.probes.registry import WrongType, as_tensor, probe, type_name
 
 
 @probe

@@ -87,21 +87,6 @@ def parameter_values(module: Any) -> list[np.ndarray]:
 
 
 
-def load_values_by_name(module: Any, values: dict) -> None:
-    """Copy grader values into ``module``'s parameters by ``named_parameters`` name (same names, shapes)."""
-    import torch
-
-    params = dict(module.named_parameters())
-    if set(params) != set(values):
-        raise WrongType(f"the model's parameters changed between two calls: {sorted(params)}")
-    with torch.no_grad():
-        for name, param in params.items():
-            value = torch.as_tensor(np.asarray(values[name]), dtype=param.dtype)
-            if tuple(param.shape) != tuple(value.shape):
-                raise WrongType(f"parameter {name} has shape {tuple(param.shape)}, expected {tuple(value.shape)}")
-            param.copy_(value)
-
-
 def build_model(spec: dict) -> Any:
     """A grader-specified model (no student code involved): ``{"layers": [...]}``, each layer
     ``["flatten"]``, ``["linear", in, out, bias]``, ``["relu"]``, ``["tanh"]``, ``["sigmoid"]`` or
