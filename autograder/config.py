@@ -123,6 +123,10 @@ class GradingConfig:
 
     seed: int = _key("grader seed: fresh data and notebook seeds derive from it",
                      {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}, default=0)
+    secret: str = _key(
+        "64 hex digits the student's process never sees: the hidden data derives from it and the seed "
+        "(make one with: python3 -c 'import secrets; print(secrets.token_hex(32))')",
+        {"type": "string", "pattern": "^([0-9a-f]{64})?$", "x-expected": "64 lowercase hex digits"}, default="")
     submission_timeout: float = _key("seconds for one whole submission", _SECONDS, default=600.0)
     cell_timeout: float = _key("seconds for one notebook cell", _SECONDS, default=120.0)
     probe_timeout: float = _key("seconds for one check's call into student code", _SECONDS, default=60.0)

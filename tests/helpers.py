@@ -53,6 +53,7 @@ run_tests: false"""
 GRADING_CONFIG = """## Ignore ##
 # GRADING CONFIG
 seed: 7
+secret: 5e1c0a9d3b7f4e2a8c6d1f0b9e3a7c5d2f8b4e6a0c9d7f1e3b5a8c2d4f6e0a1b
 submission_timeout: 120
 cell_timeout: 60
 probe_timeout: 30

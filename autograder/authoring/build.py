@@ -80,6 +80,11 @@ def split_master(master: dict, where: str = "the master notebook") -> tuple[dict
         config = parse_grading_cell(cells.source(cell))
     except ConfigError as exc:
         problems += [f"{at}: {problem}" for problem in exc.problems]
+    else:
+        if not config.secret:
+            problems.append(f"{at}: key secret is missing; add `secret: <64 hex digits>` (make one with "
+                            "python3 -c 'import secrets; print(secrets.token_hex(32))'): the hidden data "
+                            "derives from it, so a notebook that knows the seed cannot regenerate it")
     if problems:
         raise BuildError("\n".join(problems))
     return {**master, "cells": kept}, config.to_dict()

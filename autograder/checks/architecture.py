@@ -28,12 +28,9 @@ def check_parameter_count(model: Any, expected: int, *, args: list | tuple = ())
 
 
 def check_layers(model: Any, expected: dict[str, int], *, args: list | tuple = ()) -> None:
-    """``model(*args)`` contains at least the given number of each torch.nn module type."""
-    arch = observe("architecture", model, args=list(args))
-    counts: dict[str, int] = {}
-    for module in arch["modules"]:
-        if module["torch"]:
-            counts[module["type"]] = counts.get(module["type"], 0) + 1
+    """``model(*args)`` contains at least the given number of each torch.nn module type, used by its
+    forward pass (see :func:`autograder.checks.verified.layer_counts`)."""
+    counts = observe("layer_counts", model, args=list(args))
     missing = [f"{n} x nn.{kind} (found {counts.get(kind, 0)})"
                for kind, n in expected.items() if counts.get(kind, 0) < n]
     if missing:

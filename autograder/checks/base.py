@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -127,6 +128,7 @@ class GradingContext:
 
     session: Any = None  # the grader's StudentSession, or None in the student's own kernel
     seed: int = 0
+    secret: str = ""  # the assignment's secret (hex); never sent to the student's process
     test_name: str = ""
     thresholds: dict[str, float] = field(default_factory=dict)
     budgets: dict[str, float] = field(default_factory=dict)
@@ -158,9 +160,27 @@ def fail(message: str) -> None:
 
 
 def seed_for(tag: str) -> int:
-    """A seed derived from the grading seed, the test and ``tag``: fresh but reproducible."""
+    """A seed derived from the grading seed, the test and ``tag``: fresh but reproducible.
+
+    Under ``nncourse grade`` it is an HMAC keyed with the assignment's secret, which the student's
+    process never receives, so a notebook cannot regenerate the grader's data from public names
+    and the seed. In the student's own kernel (no secret) it is a plain hash.
+    """
     ctx = current()
-    digest = hashlib.sha256(f"{ctx.seed}|{ctx.test_name}|{tag}".encode()).digest()
+    message = f"{ctx.seed}|{ctx.test_name}|{tag}".encode()
+    if ctx.secret:
+        digest = hmac.new(bytes.fromhex(ctx.secret), message, hashlib.sha256).digest()
+    else:
+        digest = hashlib.sha256(message).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def notebook_seed(secret: str, seed: int) -> int:
+    """The seed the notebook's own randomness gets when graded: derived from the secret and the grading
+    seed, it reveals neither (the grader's data seeds are HMACs under the same secret)."""
+    if not secret:
+        return seed
+    digest = hmac.new(bytes.fromhex(secret), f"notebook|{seed}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:4], "little")
 
 
@@ -251,6 +271,14 @@ def observe(probe: str, *args: Any, subject: str | None = None, seed_tag: str = 
     subject = subject or next((label(a) for a in args if isinstance(a, Ref)), "your code")
     ctx = current()
     seed = seed_for(seed_tag)
+    from autograder.checks import verified
+
+    if probe in verified.VERIFIED:  # computed here from the model's captured tensors and operators
+
+        def ask(name: str, *a: Any, subject: str, **k: Any) -> Any:
+            return observe(name, *a, subject=subject, seed_tag=seed_tag, timeout=timeout, **k)
+
+        return verified.observe_verified(ask, probe, args, dict(kwargs), subject, seed)
     if _has_ref(args) or _has_ref(kwargs):
         if ctx.session is None:
             raise RuntimeError("a check was given notebook names but no grading session is active")

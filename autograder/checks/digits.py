@@ -1,8 +1,8 @@
 """Checks for the MNIST homework (HW4): data loaders, baselines, evaluation and training loops, CNNs.
 
-Held-out digits stay here. The grader reads the test split of the digit files itself, sends only
-the images to the student's process, and compares the predicted classes with labels that never
-leave this process. Training for the accuracy checks happens in the student's process on
+Held-out digits stay here. The grader reads the test split of the digit files itself; models
+trained in the student's process come back captured (tensors and forward operators) and the grader
+computes their predictions and compares them with labels, neither of which leaves this process. Training for the accuracy checks happens in the student's process on
 training digits only, on the device of the grading profile (``NNCOURSE_DEVICE``), within the
 profile's budgets: ``train_digits`` (how many training digits), ``mlp_epochs``, ``mlp_lr``,
 ``cnn_epochs``, ``cnn_lr``, ``heldout_digits`` (how many test digits are scored) and
@@ -27,6 +27,7 @@ import numpy as np
 
 from autograder.checks.base import CheckFailed, budget, current, fail, label, observe, record, rng, seed_for
 from autograder.checks.classification import refuse_probabilities
+from autograder.checks.verified import replay_batches
 from autograder.checks.reference import layer_shapes, layer_values, linear_widths, mlp_formula, mlp_spec, random_mlp
 from student_lib.datasets import idx_file, read_idx
 
@@ -411,9 +412,9 @@ def check_train_epoch_accuracy(fn: Any, *, threshold_name: str) -> None:
     images, labels = heldout_digits(folder)
     epochs, count = int(budget("mlp_epochs", 3)), int(budget("train_digits", 8000))
     lr = float(budget("mlp_lr", 2e-3))
-    seen = _observe("fit_digits", None, folder, images, train_fn=fn, spec=MLP_SPEC, count=count, epochs=epochs,
+    seen = _observe("fit_digits", None, folder, [HELDOUT_BATCH, 1, 28, 28], train_fn=fn, spec=MLP_SPEC, count=count, epochs=epochs,
                     batch_size=64, lr=lr, data_seed=seed_for("mlp-train"), subject=label(fn))
-    accuracy = float(np.mean(np.asarray(seen["predictions"]).reshape(-1) == labels))
+    accuracy = float(np.mean(_heldout_predictions(seen, images, label(fn)) == labels))
     needed = digit_threshold(threshold_name, source)
     record("mlp accuracy", accuracy, needed)
     if accuracy < needed:
@@ -421,6 +422,19 @@ def check_train_epoch_accuracy(fn: Any, *, threshold_name: str) -> None:
                                f"on {count:,} training digits (Adam, lr {lr:g})", accuracy, needed, len(labels), source,
                                "check that every batch zeroes the gradients, computes the loss on the model's "
                                "logits, calls backward and steps the optimizer"))
+
+
+HELDOUT_BATCH = 500  # held-out digits per replayed forward pass
+
+
+def _heldout_predictions(seen: dict, images: np.ndarray, what: str) -> np.ndarray:
+    """The classes a model trained in the student's process gives the held-out digits, computed here
+    from the captured model: the held-out images never leave the grader."""
+    scores = replay_batches(seen["model"], images.reshape(len(images), 1, 28, 28).astype(np.float32) / 255.0,
+                            what, HELDOUT_BATCH)
+    if scores.ndim != 2 or scores.shape[1] != 10:
+        fail(f"{what}: the model should return a tensor of shape (n, 10), found {scores.shape[1:]} per batch")
+    return scores.argmax(axis=1)
 
 
 # --- q6: the CNN -------------------------------------------------------------------------------
@@ -469,12 +483,12 @@ def check_cnn_accuracy(model: Any, *, threshold_name: str, max_parameters: int) 
     images, labels = heldout_digits(folder)
     epochs, count = int(budget("cnn_epochs", 2)), int(budget("train_digits", 8000))
     lr = float(budget("cnn_lr", 3e-3))
-    seen = _observe("fit_digits", model, folder, images, count=count, epochs=epochs, batch_size=64, lr=lr,
+    seen = _observe("fit_digits", model, folder, [HELDOUT_BATCH, 1, 28, 28], count=count, epochs=epochs, batch_size=64, lr=lr,
                     max_parameters=max_parameters, data_seed=seed_for("cnn-train"))
     if not seen["trained"]:
         fail(f"{label(model)}() has {seen['parameters']:,} trainable parameters, over the ceiling of "
              f"{max_parameters:,}, so the grader did not train it: size cannot buy accuracy here")
-    accuracy = float(np.mean(np.asarray(seen["predictions"]).reshape(-1) == labels))
+    accuracy = float(np.mean(_heldout_predictions(seen, images, label(model)) == labels))
     needed = digit_threshold(threshold_name, source)
     record("cnn accuracy", accuracy, needed)
     if accuracy < needed:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from autograder import __version__, paths
-from autograder.checks.base import CheckFailed, GradingContext, Ref, grading
+from autograder.protocol import ProbeFailed
+from autograder.checks.base import CheckFailed, GradingContext, Ref, grading, notebook_seed
 from autograder.engine.assignment import Assignment
 from autograder.engine.bounds import bound_result, clean_text
 from autograder.engine.notebooks import CodeCell, Ungradable, code_cells, notebook_from_zip, read_notebook, \
@@ -88,7 +89,7 @@ def open_session(submission: Submission, assignment: Assignment, options: GradeO
     hidden = [assignment.bundle, paths.solutions_dir(), paths.dist_dir(), root / "tests", root / ".git",
               source.resolve().parent, *options.hidden_paths]
     return StudentSession(
-        submission.notebook.parent, seed=config.seed if options.seed is None else options.seed,
+        submission.notebook.parent, seed=notebook_seed(config.secret, config.seed if options.seed is None else options.seed),
         threads=config.threads, env=env, hidden_paths=hidden, fork_server=fork_server,
         limits=Limits(total=options.timeout or config.submission_timeout, cell=config.cell_timeout,
                       probe=config.probe_timeout),
@@ -130,7 +131,8 @@ def run_tests(session: StudentSession, assignment: Assignment, options: GradeOpt
         if dead is not None:
             outcomes[case.name] = Outcome(False, f"{NOT_GRADED}{dead.message}")
             continue
-        ctx = GradingContext(session=session, seed=session.seed, test_name=case.name,
+        ctx = GradingContext(session=session, seed=config.seed if options.seed is None else options.seed,
+                             secret=config.secret, test_name=case.name,
                              thresholds=profile.thresholds, budgets=profile.budgets,
                              probe_timeout=config.probe_timeout)
         try:
@@ -140,6 +142,24 @@ def run_tests(session: StudentSession, assignment: Assignment, options: GradeOpt
         outcome.measurements, outcome.figures = ctx.measurements, ctx.figures
         outcomes[case.name] = outcome
     return outcomes, dead
+
+
+INTERFERED = "the notebook interfered with grading"
+
+
+def refuse_if_interfered(session: StudentSession, outcomes: dict[str, Outcome],
+                         dead: SessionDead | None) -> dict[str, Outcome]:
+    """Every test fails when student code wrote on the reply channel (a second reply to one probe, or a
+    malformed message): one last round trip brings in the real reply a forged one came before."""
+    if dead is None and not session.interfered:
+        try:
+            session.probe("value", 0)
+        except (ProbeFailed, SessionDead):
+            pass
+    if not session.interfered:
+        return outcomes
+    message = f"{INTERFERED} ({session.interfered}): no test counts"
+    return {name: Outcome(False, message) for name in outcomes}
 
 
 def grade_submission(path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
@@ -192,6 +212,7 @@ def _grade(path: Path, assignment: Assignment, options: GradeOptions, result: Re
                 except SessionDead as exc:
                     dead = exc
                 outcomes, dead = run_tests(session, assignment, options, dead)
+                outcomes = refuse_if_interfered(session, outcomes, dead)
                 result.sandbox = session.sandbox.mode
                 result.fingerprint = session.fingerprint()
                 crash_output = session.process_output() if dead is not None else ""
@@ -200,6 +221,8 @@ def _grade(path: Path, assignment: Assignment, options: GradeOptions, result: Re
     question_of = {c.index: c.question for c in submission.cells}
     result.cells = _cell_results(session.cells, question_of)
     status, message = _status(session.cells, question_of, dead)
+    if session.interfered:
+        status, message = "error", f"{INTERFERED} ({session.interfered})"
     if dead is not None and crash_output.strip():
         result.process_output = crash_output[-2000:]
     errors: dict[str | None, list[str]] = {}

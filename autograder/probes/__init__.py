@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.probes import calls, digits, fitted, models, modules, plots, training, values  # noqa: F401
+from autograder.probes import calls, capture, digits, fitted, models, modules, plots, training, values  # noqa: F401
 from autograder.probes.registry import PROBES, WrongType, as_tensor, plain, probe, seed_everything, type_name
 
 __all__ = ["PROBES", "WrongType", "as_tensor", "plain", "probe", "seed_everything", "type_name"]
 
 
 def __getattr__(name: str) -> Any:
-    """A probe by name (``autograder.probes.forward``), as registered."""
+    """A probe by name (``autograder.probes.value``), as registered."""
     try:
         return PROBES[name]
     except KeyError:

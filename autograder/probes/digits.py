@@ -8,6 +8,7 @@ import numpy as np
 
 from student_lib.datasets import idx_file, read_idx
 
+from autograder.probes.capture import capture_module
 from autograder.probes.models import build_model, grading_device, instantiate
 from autograder.probes.registry import WrongType, plain, probe, type_name
 
@@ -53,17 +54,6 @@ def loader_batches(loader: Any, max_batches: int = 2) -> dict:
             "batch_size": int(getattr(loader, "batch_size", 0) or 0)}
 
 
-@probe
-def sklearn_predict_digits(model: Any, images: np.ndarray) -> Any:
-    """Labels a fitted scikit-learn model predicts for grader digits, given as 784 pixels in [0, 1]."""
-    from sklearn.base import BaseEstimator
-
-    if not isinstance(model, BaseEstimator):
-        raise WrongType(f"expected a fitted scikit-learn model, found a {type_name(model)}")
-    pixels = np.asarray(images, dtype=np.float64).reshape(len(images), 784) / 255.0
-    return plain(np.asarray(model.predict(pixels)), "prediction")
-
-
 def _training_digits(folder: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     images = read_idx(idx_file(folder, "train-images-idx3-ubyte"))
     labels = read_idx(idx_file(folder, "train-labels-idx1-ubyte"))
@@ -71,31 +61,17 @@ def _training_digits(folder: str, count: int, seed: int) -> tuple[np.ndarray, np
     return images[chosen], labels[chosen]
 
 
-def _predict_digits(model: Any, images: np.ndarray, device: Any, batch_size: int = 500) -> np.ndarray:
-    import torch
-
-    model.eval()
-    outputs = []
-    with torch.no_grad():
-        for start in range(0, len(images), batch_size):
-            out = model(_digit_tensors(images[start:start + batch_size]).to(device))
-            if type(out) is not torch.Tensor or tuple(out.shape) != (min(batch_size, len(images) - start), 10):
-                raise WrongType(f"the model should return a tensor of shape (n, 10), found "
-                                f"{tuple(out.shape) if type(out) is torch.Tensor else type_name(out)}")
-            outputs.append(out.argmax(dim=1).cpu())
-    return torch.cat(outputs).numpy().astype(np.int64)
-
-
 @probe
-def fit_digits(model: Any, folder: str, heldout: np.ndarray, *, train_fn: Any = None, spec: dict | None = None,
+def fit_digits(model: Any, folder: str, heldout_shape: list, *, train_fn: Any = None, spec: dict | None = None,
                count: int = 8000, epochs: int = 1, batch_size: int = 64, lr: float = 1e-3,
                max_parameters: int = 0, data_seed: int = 0) -> dict:
-    """Train a fresh model on training digits the probe reads itself, then label the grader's held-out digits.
+    """Train a fresh model on training digits the probe reads itself; return it captured for the grader.
 
     ``model`` is the student's class (instantiated here with no arguments) unless ``spec`` names a
     grader-built model. With ``train_fn`` the student's ``train_one_epoch`` runs each epoch;
-    without it the grader's own loop does (Adam, cross-entropy). The labels of ``heldout`` never
-    come here; only the predicted classes go back.
+    without it the grader's own loop does (Adam, cross-entropy). The held-out digits never come
+    here: the trained model goes back (:func:`autograder.probes.capture.capture_module`, its
+    forward recorded on images of ``heldout_shape``) and the grader labels them itself.
     """
     import time
 
@@ -129,5 +105,5 @@ def fit_digits(model: Any, folder: str, heldout: np.ndarray, *, train_fn: Any = 
     seconds = time.perf_counter() - started
     return {"parameters": int(count_params), "trained": True, "seconds": round(seconds, 3),
             "returned": plain(returned, "mean loss") if train_fn is not None else [],
-            "predictions": _predict_digits(net, np.asarray(heldout), device)}
+            "model": capture_module(net, [int(n) for n in heldout_shape], low=0.0, high=1.0)}
 

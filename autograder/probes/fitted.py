@@ -6,38 +6,51 @@ from typing import Any
 
 import numpy as np
 
-from autograder.probes.models import model_device
-from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_name
+from autograder.probes.registry import WrongType, as_tensor, probe, type_name
 
 
 @probe
-def sklearn_predict(model: Any, X: np.ndarray) -> Any:
-    """Labels predicted by a fitted scikit-learn estimator."""
-    from sklearn.base import BaseEstimator
-
-    if not isinstance(model, BaseEstimator):
-        raise WrongType(f"expected a fitted scikit-learn model, found a {type_name(model)}")
-    return plain(np.asarray(model.predict(np.asarray(X, dtype=np.float64))), "prediction")
-
-
-@probe
-def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray) -> dict:
-    """Train with the student's ``fn(X, y)`` (float32 tensors) and return the model's predictions,
-    in eval mode without gradients, on the training inputs and on ``X_eval``."""
+def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list) -> dict:
+    """Train with the student's ``fn(X, y)`` (float32 tensors) and return the trained model captured
+    twice (:func:`autograder.probes.capture.capture_module`): its forward on inputs of the training
+    shape and of ``eval_shape``. The grader computes the predictions itself; its fresh points never
+    come here."""
     import torch
+
+    from autograder.probes.capture import capture_module
 
     if not callable(fn):
         raise WrongType(f"expected a function, found a {type_name(fn)}")
     model = fn(as_tensor(X), as_tensor(y))
     if not isinstance(model, torch.nn.Module):
         raise WrongType(f"it should return the trained nn.Module, but it returned a {type_name(model)}")
-    model.eval()
-    outputs = []
-    with torch.no_grad():
-        for inputs in (X, X_eval):
-            out = model(as_tensor(inputs).to(model_device(model)))
-            if type(out) is not torch.Tensor:
-                raise WrongType(f"the model's forward gave a {type_name(out)}, not a tensor")
-            outputs.append(plain(out, "prediction"))
-    return {"train_output": outputs[0], "eval_output": outputs[1]}
+    return {"train_model": capture_module(model, list(np.asarray(X).shape)),
+            "eval_model": capture_module(model, [int(n) for n in eval_shape])}
 
+
+@probe
+def sklearn_fitted(model: Any) -> dict:
+    """The fitted arrays of a scikit-learn classifier, for the grader to predict with its own code:
+    a linear classifier's ``coef_``, ``intercept_`` and ``classes_``, or an MLPClassifier's weights."""
+    from sklearn.base import BaseEstimator
+    from sklearn.linear_model._base import LinearClassifierMixin
+    from sklearn.neural_network import MLPClassifier
+
+    if not isinstance(model, BaseEstimator):
+        raise WrongType(f"expected a fitted scikit-learn model, found a {type_name(model)}")
+    kind = type(model)
+    if not hasattr(model, "classes_"):
+        raise WrongType(f"the {kind.__name__} is not fitted: call .fit on the training data first")
+    classes = np.asarray(model.classes_)
+    if classes.dtype.kind not in "biuf":
+        raise WrongType("the model's classes should be numbers")
+    if isinstance(model, LinearClassifierMixin):
+        return {"kind": "linear", "type": kind.__name__, "classes": classes,
+                "coef": np.asarray(model.coef_, dtype=np.float64),
+                "intercept": np.asarray(model.intercept_, dtype=np.float64).reshape(-1)}
+    if isinstance(model, MLPClassifier):
+        return {"kind": "mlp", "type": kind.__name__, "classes": classes, "activation": str(model.activation),
+                "coefs": [np.asarray(c, dtype=np.float64) for c in model.coefs_],
+                "intercepts": [np.asarray(b, dtype=np.float64) for b in model.intercepts_]}
+    raise WrongType(f"the grader predicts with linear scikit-learn classifiers (LogisticRegression ...) and "
+                    f"MLPClassifier; found a {kind.__name__}")

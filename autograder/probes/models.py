@@ -53,13 +53,16 @@ def load_parameters(model: Any, values: list) -> None:
             param.copy_(value)
 
 
+GRADING_DEVICE = ""  # NNCOURSE_DEVICE, kept here by the runner before it clears the grader's variables
+
+
 def grading_device() -> Any:
     """The device of the grading profile: NNCOURSE_DEVICE as the grader set it (cpu when unset)."""
     import os
 
     import torch
 
-    name = os.environ.get("NNCOURSE_DEVICE", "").strip() or "cpu"
+    name = (GRADING_DEVICE or os.environ.get("NNCOURSE_DEVICE", "")).strip() or "cpu"
     device = torch.device("cpu" if name == "auto" else name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("the grading profile asks for cuda, but this machine has no usable GPU; "
@@ -82,21 +85,6 @@ def parameter_values(module: Any) -> list[np.ndarray]:
     """Copies of a module's parameters, in order, as float32 numpy arrays."""
     return [p.detach().cpu().float().numpy().copy() for p in module.parameters()]
 
-
-
-def load_values_by_name(module: Any, values: dict) -> None:
-    """Copy grader values into ``module``'s parameters by ``named_parameters`` name (same names, shapes)."""
-    import torch
-
-    params = dict(module.named_parameters())
-    if set(params) != set(values):
-        raise WrongType(f"the model's parameters changed between two calls: {sorted(params)}")
-    with torch.no_grad():
-        for name, param in params.items():
-            value = torch.as_tensor(np.asarray(values[name]), dtype=param.dtype)
-            if tuple(param.shape) != tuple(value.shape):
-                raise WrongType(f"parameter {name} has shape {tuple(param.shape)}, expected {tuple(value.shape)}")
-            param.copy_(value)
 
 
 def build_model(spec: dict) -> Any:

@@ -164,6 +164,25 @@ def describe_error(exc: BaseException, cell_of_count: dict[int, int]) -> dict:
     return {"ename": type(exc).__name__[:200], "evalue": message, "frames": frames[-MAX_ERROR_FRAMES:]}
 
 
+def _lookup(table: dict[str, Any]) -> Any:
+    """A probe by name from a table held in a closure, not in an attribute a notebook would find by name.
+
+    Student code can still reach it (``gc``); what a replaced probe could forge is bounded by the
+    grader's verification (see README, "How grading works"), not by this."""
+    return table.get
+
+
+def hide_grading(environ: Any = os.environ) -> None:
+    """Remove what tells a notebook that it is being graded rather than run in Jupyter: the grader's
+    environment variables (their values kept where the probes need them) and the runner's argv."""
+    from autograder.probes import models
+
+    models.GRADING_DEVICE = environ.get("NNCOURSE_DEVICE", "")
+    for key in [k for k in environ if k.startswith("NNCOURSE_")]:
+        del environ[key]
+    sys.argv[:] = ["ipykernel_launcher.py", "-f", "kernel.json"]
+
+
 class Runner:
     def __init__(self, channel: Any) -> None:
         from IPython.core.interactiveshell import InteractiveShell
@@ -174,7 +193,7 @@ class Runner:
         self.shell = InteractiveShell.instance()
         self.cell_of_count: dict[int, int] = {}
         self.seed = 0
-        self.probes = dict(probes.PROBES)  # the grader's probes, fixed before student code runs
+        self.lookup = _lookup(dict(probes.PROBES))  # the grader's probes, fixed before student code runs
         self.guarded = guarded_objects()
         self.marks = identities(self.guarded)
         self.tampered: list[str] = []
@@ -285,7 +304,7 @@ class Runner:
             return failed(protocol.TAMPERED, f"your notebook replaced parts of torch, numpy or the grader "
                                              f"({names}), so the grader cannot trust what it observes; "
                                              "remove that code")
-        fn = self.probes.get(request.probe)
+        fn = self.lookup(request.probe)
         if fn is None:
             return failed(protocol.INTERNAL, f"unknown probe {request.probe}")
         try:
@@ -350,6 +369,7 @@ def main(read_fd: int, write_fd: int) -> None:
         from autograder.student_process.sandbox import apply_limits
 
         apply_limits(os.environ.pop("NNCOURSE_RLIMITS"))
+    hide_grading()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     channel = protocol.Channel(read_fd, write_fd)
     setup = protocol.parse(channel.recv(), protocol.Setup)

@@ -135,6 +135,7 @@ class StudentSession:
     cells: list[CellReport] = field(default_factory=list)
     dead: SessionDead | None = None
     image_bytes: int = 0
+    interfered: str = ""  # why the channel shows that student code wrote on it (a second reply, garbage)
 
     def __enter__(self) -> "StudentSession":
         self.start()
@@ -269,12 +270,14 @@ class StudentSession:
             raise self._died(where) from None
         except ProtocolError as exc:
             self._kill()
+            self.interfered = self.interfered or f"a malformed message {where}"
             self.dead = SessionDead("kernel_died", f"the notebook's process sent garbage {where} ({exc})")
             raise self.dead from None
         try:
             return protocol.parse(message, *expected)
         except ProtocolError:
             self._kill()
+            self.interfered = self.interfered or f"a message of the wrong kind {where}"
             self.dead = SessionDead("kernel_died", f"the notebook's process sent garbage {where}")
             raise self.dead from None
 
@@ -351,6 +354,9 @@ class StudentSession:
         """Ask the student process to run probe ``name``; returns its plain value or raises ProbeFailed."""
         if self.dead:
             raise self.dead
+        if self.interfered:
+            raise ProbeFailed({"kind": protocol.TAMPERED, "message": f"the notebook interfered with grading "
+                                                                      f"({self.interfered})"})
         nonce = secrets.token_hex(16)
         request_id = secrets.randbelow(2**31)
         where = f"while the grader ran probe {name}"
@@ -377,8 +383,9 @@ class StudentSession:
                 self._interrupt()
                 started, limit = time.monotonic(), INTERRUPT_GRACE
                 continue
-            if reply.nonce != nonce or reply.id != request_id:
-                continue  # stale or forged message: ignore it
+            if reply.nonce != nonce or reply.id != request_id:  # only student code writes a second reply
+                self.interfered = self.interfered or f"a second or stray reply {where}"
+                continue
             if interrupted or reply.kind == protocol.TIMEOUT:
                 raise ProbeFailed({"kind": protocol.TIMEOUT, "message": f"your code ran past the "
                                    f"{timeout or self.limits.probe:.0f} s limit for this check"})

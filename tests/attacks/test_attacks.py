@@ -240,6 +240,7 @@ def test_innocent_submission_in_the_same_batch_keeps_full_marks(graded):
 def test_no_secret_reaches_any_output(graded):
     outputs = graded["__outputs__"]
     assert canary(HW) not in outputs, "a hidden test file was read by a submission"
+    assert Assignment.load(HW).config.secret not in outputs, "the grading secret reached a submission"
     assert SECRET not in outputs, "the grader's environment leaked into a submission"
     assert not PICKLE_MARK.exists(), "the grader unpickled something a submission wrote"
 

@@ -188,7 +188,8 @@ def test_damaged_bundle_is_reported(zips, tmp_path):
 
 @pytest.mark.slow
 def test_attacks_through_run_autograder(zips, tmp_path):
-    """A sample of the attack corpus (tests/attacks) graded by run_autograder: valid, 0, no leak."""
+    """A sample of the attack corpus (tests/attacks) graded by run_autograder, issue 13's forgeries included:
+    valid, 0, no hidden test and no grading secret in what the student sees."""
     import tomllib
 
     from autograder.authoring.build import canary
@@ -196,7 +197,9 @@ def test_attacks_through_run_autograder(zips, tmp_path):
     attacks = {a["name"]: a for a in tomllib.loads(
         (paths.course_root() / "tests" / "attacks" / "attacks.toml").read_text(encoding="utf-8"))["attack"]}
     student = json.loads((paths.assignments_dir() / "hw01" / "hw01.ipynb").read_text(encoding="utf-8"))
-    for name in ("fake_results_files", "read_hidden_tests", "walk_for_secrets", "segfault"):
+    secret = json.loads((paths.dist_dir() / "hw01" / "grading.json").read_text(encoding="utf-8"))["secret"]
+    for name in ("fake_results_files", "read_hidden_tests", "walk_for_secrets", "segfault",
+                 "gc_rebuild_probe_table", "forge_reply_from_the_stack", "detect_grading_then_forge"):
         root = unpack(zips["hw01"], tmp_path / "gs")
         nb = json.loads(json.dumps(student))
         nb["cells"].append(nbformat.v4.new_code_cell(attacks[name]["code"]))
@@ -204,4 +207,4 @@ def test_attacks_through_run_autograder(zips, tmp_path):
         results = run_autograder(root)
         assert results["score"] == 0, (name, results["output"])
         text = (root / "results" / "results.json").read_text(encoding="utf-8")
-        assert canary("hw01") not in text, name
+        assert canary("hw01") not in text and secret not in text, name

@@ -178,7 +178,7 @@ def test_nncourse_build_reports_a_broken_config_without_a_traceback(tmp_path):
                           text=True, env={**os.environ, "NNCOURSE_ROOT": str(course)})
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines() == [
-        "nncourse: solutions/hw99/hw99.ipynb, cell 2 (# GRADING CONFIG): key threds (line 7): unknown key; "
+        "nncourse: solutions/hw99/hw99.ipynb, cell 2 (# GRADING CONFIG): key threds (line 8): unknown key; "
         "did you mean 'threads'?"]
     assert not (course / "assignments").exists()
 
@@ -206,3 +206,12 @@ def test_student_notebook_ends_with_an_export_cell_that_needs_no_pdf_tools(built
     last = [c for c in nb["cells"] if c["cell_type"] == "code"][-1]
     source = "".join(last["source"])
     assert "grader.export(" in source and "pdf=False" in source and "run_tests" not in source
+
+
+def test_a_master_without_a_secret_is_refused_with_the_fix():
+    """The hidden data derives from the config's secret: a master without one is refused, naming the
+    key and how to make one; a secret that is not 64 hex digits is refused by the schema."""
+    with pytest.raises(BuildError, match=r"key secret is missing.*token_hex\(32\)"):
+        split_master(_master_with_config("## Ignore ##\n# GRADING CONFIG\nseed: 1\n"), "hw99")
+    with pytest.raises(BuildError, match="secret"):
+        split_master(_master_with_config("## Ignore ##\n# GRADING CONFIG\nseed: 1\nsecret: 1234\n"), "hw99")
