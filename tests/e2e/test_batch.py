@@ -100,6 +100,7 @@ def test_outputs_a_ta_reads(reference):
     assert "<svg" in (reference / "summary.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.full
 def test_one_job_gives_the_same_gradebook(folder, reference, tmp_path):
     done = cli(str(folder), "--out", str(tmp_path), "--jobs", "1", "--timeout", TIMEOUT)
     stdout, stderr = done.communicate(timeout=900)
@@ -150,6 +151,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(folder, reference, tmp_path):
     assert (tmp_path / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
 
 
+@pytest.mark.full
 def test_dask_cluster_gives_the_same_gradebook(folder, reference, tmp_path):
     """The same grading through a local Dask cluster's executor (the [dask] extra)."""
     pytest.importorskip("distributed")

@@ -1,4 +1,4 @@
-"""A few grader seeds of the margin rule in CI; the committed 20-seed figures are in benchmarks/results/.
+"""A second grader seed of the margin rule (`pytest --full`); the committed 20-seed figures are in benchmarks/results/.
 
 Rule (../shared/GRADING.md, property 3): the solution passes every threshold test under every seed,
 and every corpus entry that names a threshold test fails it under every seed.
@@ -18,6 +18,7 @@ ASSIGNMENTS = sorted(p.name for p in CORPUS_ROOT.glob("hw*") if (p / "manifest.t
 
 
 @pytest.mark.slow
+@pytest.mark.full
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
 def test_margins_hold_on_another_seed(hw):
     """The corpus test grades under the assignment's own seed; this adds the next one."""

@@ -36,6 +36,12 @@ LOCKED_UV = next(p["version"] for p in tomllib.loads((paths.course_root() / "uv.
 # fresh interpreters, as Gradescope does, so the sample is kept small)
 SAMPLED = {"hw01": ("solution", "student", "buggy", "gamed")}
 SAMPLED_OTHERS = ("solution",)
+IN_CI = {("hw01", "solution"), ("hw01", "buggy"), ("hw04", "solution")}  # the rest: `pytest --full`
+RUNS = [pytest.param(hw, category, id=f"{hw}-{category}",
+                     marks=() if (hw, category) in IN_CI else pytest.mark.full)
+        for hw in ASSIGNMENTS for category in SAMPLED.get(hw, SAMPLED_OTHERS)]
+ATTACKS_IN_CI = ("read_hidden_tests", "walk_for_secrets", "gc_rebuild_probe_table")
+ATTACKS_FULL = ("fake_results_files", "segfault", "forge_reply_from_the_stack", "detect_grading_then_forge")
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +106,10 @@ def test_scripts_pass_shellcheck(zips, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("hw", ASSIGNMENTS)
-def test_corpus_through_run_autograder(zips, hw, tmp_path):
+@pytest.mark.parametrize("hw,category", RUNS)
+def test_corpus_through_run_autograder(zips, hw, category, tmp_path):
     entries = load_manifest(CORPUS_ROOT / hw)
-    chosen = {next(e.name for e in entries if e.category == c) for c in SAMPLED.get(hw, SAMPLED_OTHERS)}
+    chosen = {next(e.name for e in entries if e.category == category)}
     made = [(e, p) for e, p in materialise(hw, CORPUS_ROOT / hw, tmp_path / "notebooks") if e.name in chosen]
     for entry, notebook in made:
         root = unpack(zips[hw], tmp_path / "gs")
@@ -187,7 +193,9 @@ def test_damaged_bundle_is_reported(zips, tmp_path):
 
 
 @pytest.mark.slow
-def test_attacks_through_run_autograder(zips, tmp_path):
+@pytest.mark.parametrize("names", [pytest.param(ATTACKS_IN_CI, id="ci"),
+                                   pytest.param(ATTACKS_FULL, id="full", marks=pytest.mark.full)])
+def test_attacks_through_run_autograder(zips, names, tmp_path):
     """A sample of the attack corpus (tests/attacks) graded by run_autograder, issue 13's forgeries included:
     valid, 0, no hidden test and no grading secret in what the student sees."""
     import tomllib
@@ -198,8 +206,7 @@ def test_attacks_through_run_autograder(zips, tmp_path):
         (paths.course_root() / "tests" / "attacks" / "attacks.toml").read_text(encoding="utf-8"))["attack"]}
     student = json.loads((paths.assignments_dir() / "hw01" / "hw01.ipynb").read_text(encoding="utf-8"))
     secret = json.loads((paths.dist_dir() / "hw01" / "grading.json").read_text(encoding="utf-8"))["secret"]
-    for name in ("fake_results_files", "read_hidden_tests", "walk_for_secrets", "segfault",
-                 "gc_rebuild_probe_table", "forge_reply_from_the_stack", "detect_grading_then_forge"):
+    for name in names:
         root = unpack(zips["hw01"], tmp_path / "gs")
         nb = json.loads(json.dumps(student))
         nb["cells"].append(nbformat.v4.new_code_cell(attacks[name]["code"]))
