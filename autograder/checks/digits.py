@@ -408,23 +408,31 @@ def check_train_epoch_steps(fn: Any, *, tolerance: float = 2e-4) -> None:
 
 def check_train_epoch_accuracy(fn: Any, *, threshold_name: str) -> None:
     """The grader's 784-64-64-64-10 Tanh network, trained with ``fn`` under the profile's budget, classifies held-out digits."""
-    folder, source = digit_folder()
-    images, labels = heldout_digits(folder)
+    folder, _ = digit_folder()
     epochs, count = int(budget("mlp_epochs", 3)), int(budget("train_digits", 8000))
     lr = float(budget("mlp_lr", 2e-3))
     seen = _observe("fit_digits", None, folder, [HELDOUT_BATCH, 1, 28, 28], train_fn=fn, spec=MLP_SPEC, count=count, epochs=epochs,
                     batch_size=64, lr=lr, data_seed=seed_for("mlp-train"), subject=label(fn))
-    accuracy = float(np.mean(_heldout_predictions(seen, images, label(fn)) == labels))
-    needed = digit_threshold(threshold_name, source)
-    record("mlp accuracy", accuracy, needed)
-    if accuracy < needed:
-        fail(_accuracy_message(f"the 784-64-64-64-10 Tanh network trained with {label(fn)} for {epochs} epoch(s) "
-                               f"on {count:,} training digits (Adam, lr {lr:g})", accuracy, needed, len(labels), source,
-                               "check that every batch zeroes the gradients, computes the loss on the model's "
-                               "logits, calls backward and steps the optimizer"))
+    _judge_heldout(seen, "mlp accuracy", threshold_name, label(fn),
+                   f"the 784-64-64-64-10 Tanh network trained with {label(fn)} for {epochs} epoch(s) "
+                   f"on {count:,} training digits (Adam, lr {lr:g})",
+                   "check that every batch zeroes the gradients, computes the loss on the model's "
+                   "logits, calls backward and steps the optimizer")
 
 
 HELDOUT_BATCH = 500  # held-out digits per replayed forward pass
+
+
+def _judge_heldout(seen: dict, metric: str, threshold_name: str, subject: str, trained: str, hint: str) -> None:
+    """Fail unless the model trained in the student's process classifies the held-out digits (replayed
+    here) at least as well as the profile's threshold; record the margin."""
+    folder, source = digit_folder()
+    images, labels = heldout_digits(folder)
+    accuracy = float(np.mean(_heldout_predictions(seen, images, subject) == labels))
+    needed = digit_threshold(threshold_name, source)
+    record(metric, accuracy, needed)
+    if accuracy < needed:
+        fail(_accuracy_message(trained, accuracy, needed, len(labels), source, hint))
 
 
 def _heldout_predictions(seen: dict, images: np.ndarray, what: str) -> np.ndarray:
@@ -479,8 +487,7 @@ def check_cnn_architecture(model: Any, *, max_parameters: int) -> None:
 
 def check_cnn_accuracy(model: Any, *, threshold_name: str, max_parameters: int) -> None:
     """A fresh ``model()`` trained by the grader (Adam, the profile's epochs) classifies held-out digits."""
-    folder, source = digit_folder()
-    images, labels = heldout_digits(folder)
+    folder, _ = digit_folder()
     epochs, count = int(budget("cnn_epochs", 2)), int(budget("train_digits", 8000))
     lr = float(budget("cnn_lr", 3e-3))
     seen = _observe("fit_digits", model, folder, [HELDOUT_BATCH, 1, 28, 28], count=count, epochs=epochs, batch_size=64, lr=lr,
@@ -488,13 +495,10 @@ def check_cnn_accuracy(model: Any, *, threshold_name: str, max_parameters: int) 
     if not seen["trained"]:
         fail(f"{label(model)}() has {seen['parameters']:,} trainable parameters, over the ceiling of "
              f"{max_parameters:,}, so the grader did not train it: size cannot buy accuracy here")
-    accuracy = float(np.mean(_heldout_predictions(seen, images, label(model)) == labels))
-    needed = digit_threshold(threshold_name, source)
-    record("cnn accuracy", accuracy, needed)
-    if accuracy < needed:
-        fail(_accuracy_message(f"a fresh {label(model)}() trained by the grader for {epochs} epoch(s) on {count:,} "
-                               f"training digits (Adam, lr {lr:g})", accuracy, needed, len(labels), source,
-                               "check the layers (a ReLU after each convolution?) and that forward returns logits"))
+    _judge_heldout(seen, "cnn accuracy", threshold_name, label(model),
+                   f"a fresh {label(model)}() trained by the grader for {epochs} epoch(s) on {count:,} "
+                   f"training digits (Adam, lr {lr:g})",
+                   "check the layers (a ReLU after each convolution?) and that forward returns logits")
 
 
 __all__ = [

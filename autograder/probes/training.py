@@ -36,6 +36,18 @@ def train_reference(train_fn: Any, spec: dict, init: list, X: np.ndarray, y: np.
     }
 
 
+def _grader_model(fn: Any, spec: dict, params: list, *, training: bool) -> tuple[Any, Any]:
+    """The grading device and a grader-built model with grader parameters on it, in train or eval
+    mode, for the student's function ``fn`` (refused unless callable)."""
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    device = grading_device()
+    model = build_model(spec)
+    load_parameters(model, params)
+    model.to(device).train(training)
+    return device, model
+
+
 @probe
 def evaluate_reference(fn: Any, spec: dict, params: list, images: np.ndarray, labels: np.ndarray,
                        batch_size: int = 64) -> dict:
@@ -46,12 +58,7 @@ def evaluate_reference(fn: Any, spec: dict, params: list, images: np.ndarray, la
     """
     import torch
 
-    if not callable(fn):
-        raise WrongType(f"expected a function, found a {type_name(fn)}")
-    device = grading_device()
-    model = build_model(spec)
-    load_parameters(model, params)
-    model.to(device).train()
+    device, model = _grader_model(fn, spec, params, training=True)
     seen = _watch_forward(model)
     before = [p.detach().clone() for p in model.parameters()]
     result = fn(model, _digit_loader(images, labels, batch_size, shuffle=False), device)
@@ -69,12 +76,7 @@ def train_epoch_reference(fn: Any, spec: dict, params: list, images: np.ndarray,
     """
     import torch
 
-    if not callable(fn):
-        raise WrongType(f"expected a function, found a {type_name(fn)}")
-    device = grading_device()
-    model = build_model(spec)
-    load_parameters(model, params)
-    model.to(device).eval()
+    device, model = _grader_model(fn, spec, params, training=False)
     optimizer = torch.optim.SGD(model.parameters(), lr=float(lr))
     snapshots: list[list] = []
     optimizer.register_step_post_hook(lambda opt, args, kwargs: snapshots.append(
