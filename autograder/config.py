@@ -123,9 +123,9 @@ class GradingConfig:
 
     seed: int = _key("grader seed: fresh data and notebook seeds derive from it",
                      {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}, default=0)
-    submission_timeout: float = _key("seconds for one whole submission", _SECONDS, default=600.0)
-    cell_timeout: float = _key("seconds for one notebook cell", _SECONDS, default=120.0)
-    probe_timeout: float = _key("seconds for one check's call into student code", _SECONDS, default=60.0)
+    submission_timeout: float = _key("seconds of CPU time for one whole submission", _SECONDS, default=600.0)
+    cell_timeout: float = _key("seconds of CPU time for one notebook cell", _SECONDS, default=120.0)
+    probe_timeout: float = _key("seconds of CPU time for one check's call into student code", _SECONDS, default=60.0)
     memory_mb: int = _key("memory cap of the student process (MB)",
                           {"type": "integer", "minimum": 256, "maximum": 1_048_576}, default=4096)
     threads: int = _key("torch threads in the student process",
