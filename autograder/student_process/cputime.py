@@ -109,11 +109,19 @@ class Meter:
     _last: float = 0.0
     _read_at: float = -1.0
     _spare: int | None = None
+    _started: bytes | None = None  # the root's start time: a pid used again is not walked
 
     def seconds(self) -> float:
         if time.monotonic() - self._read_at < 0.01:  # several limits checked at once: one reading
             return self._last
         from_group = self.group.cpu_seconds() if self.group is not None else None
+        fields = _stat_fields(f"/proc/{self.root}/stat")
+        started = fields[19] if fields and len(fields) > 19 else None
+        self._started = self._started or started
+        if started is None or started != self._started:  # gone (its last reading stays)
+            self._read_at = time.monotonic()
+            self._last = max(self._last, from_group or 0.0)
+            return self._last
         if self._spare is None:
             self._spare = self.notebook()
         nice = EXTRA_NICE if self.renice and self._spare else None  # not before the notebook exists

@@ -107,7 +107,7 @@ def test_a_spinning_tree_runs_out_of_cpu_time_not_wall_time():
         allowance = Allowance(Meter(process.pid), 0.3)
         while not allowance.exceeded():
             time.sleep(allowance.next_check())
-        cpu, wall = allowance.used()
+        cpu, _ = allowance.used()
         assert allowance.exceeded() == "cpu" and 0.3 <= cpu < 0.3 + 0.5
         assert allowance.describe("cpu") == "used 0.3 s of CPU time, its limit"
     finally:
