@@ -79,7 +79,7 @@ def build(assignments: tuple[str, ...], check: bool, no_verify: bool, verify_all
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grades"), show_default=True,
               help="Folder for gradebook.csv, results/, feedback/ and summary.html.")
-@click.option("--timeout", type=float, default=None, help="Seconds per submission (default: the assignment's).")
+@click.option("--timeout", type=float, default=None, help="Seconds of CPU time per submission (default: the assignment's; wall time: 4 x as long).")
 @click.option("--jobs", type=int, default=None, help="Submissions graded at once (default: the number of cores).")
 @click.option("--memory", "memory_mb", type=int, default=None,
               help="Memory cap per submission in MB (default: the assignment's).")

@@ -127,9 +127,9 @@ class GradingConfig:
         "64 hex digits the student's process never sees: the hidden data derives from it and the seed "
         "(make one with: python3 -c 'import secrets; print(secrets.token_hex(32))')",
         {"type": "string", "pattern": "^([0-9a-f]{64})?$", "x-expected": "64 lowercase hex digits"}, default="")
-    submission_timeout: float = _key("seconds for one whole submission", _SECONDS, default=600.0)
-    cell_timeout: float = _key("seconds for one notebook cell", _SECONDS, default=120.0)
-    probe_timeout: float = _key("seconds for one check's call into student code", _SECONDS, default=60.0)
+    submission_timeout: float = _key("seconds of CPU time for one whole submission", _SECONDS, default=600.0)
+    cell_timeout: float = _key("seconds of CPU time for one notebook cell", _SECONDS, default=120.0)
+    probe_timeout: float = _key("seconds of CPU time for one check's call into student code", _SECONDS, default=60.0)
     memory_mb: int = _key("memory cap of the student process (MB)",
                           {"type": "integer", "minimum": 256, "maximum": 1_048_576}, default=4096)
     threads: int = _key("torch threads in the student process",

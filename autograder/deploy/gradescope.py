@@ -288,8 +288,10 @@ def run(assignment_name: str, root: Path) -> dict[str, Any]:
         else:
             deadline = float(os.environ.get("NNCOURSE_DEADLINE", DEFAULT_DEADLINE))
             timeout = min(assignment.config.submission_timeout, deadline)
-            result = grade_submission(notebook, assignment, GradeOptions(profile="cpu", timeout=timeout),
-                                      submission_id=notebook.stem)
+            # one submission per container, no neighbour: its wall time is held to the limit too,
+            # so the result is written before Gradescope ends the run
+            options = GradeOptions(profile="cpu", timeout=timeout, wall_timeout=timeout)
+            result = grade_submission(notebook, assignment, options, submission_id=notebook.stem)
             data = results_json(result, hidden_visibility=visibility,
                                 execution_time=time.monotonic() - started)
             print(instructor_summary(result) + f"\ngraded in {time.monotonic() - started:.1f} s",

@@ -92,7 +92,7 @@ def open_session(submission: Submission, assignment: Assignment, options: GradeO
         submission.notebook.parent, seed=notebook_seed(config.secret, config.seed if options.seed is None else options.seed),
         threads=config.threads, env=env, hidden_paths=hidden, fork_server=fork_server,
         limits=Limits(total=options.timeout or config.submission_timeout, cell=config.cell_timeout,
-                      probe=config.probe_timeout),
+                      probe=config.probe_timeout, total_wall=options.wall_timeout or 0.0),
         resources=ResourceLimits(memory_mb=options.memory_mb or config.memory_mb))
 
 
@@ -249,7 +249,7 @@ def _cell_results(reports: list[CellReport], question_of: dict[int, str | None])
 def _cell_error_text(cell: CellReport, question: str | None) -> str:
     where = f"cell {cell.index}" + (f" ({question})" if question else "")
     if cell.timed_out:
-        return f"{where} ran past its time limit and was stopped"
+        return f"{where} was stopped: it {cell.limit_reached or 'ran past its time limit'}"
     error = cell.error or {}
     return f"{where} raised {error.get('ename')}: {error.get('evalue')}".rstrip(": ")
 

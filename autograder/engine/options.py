@@ -13,7 +13,8 @@ class GradeOptions:
 
     profile: str = "cpu"
     seed: int | None = None
-    timeout: float | None = None  # seconds for the whole submission
+    timeout: float | None = None  # seconds of CPU time for the whole submission
+    wall_timeout: float | None = None  # seconds of wall time for it; None: cputime.WALL_FACTOR x timeout
     memory_mb: int | None = None
     hidden_paths: tuple[Path, ...] = field(default=())  # hidden from the student besides the grader's own
 

@@ -137,6 +137,21 @@ class Group:
                 continue
         return False
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time used by every process ever in the group (None where no controller counts it:
+        cgroup v2's ``cpu.stat``, v1's ``cpuacct.usage``)."""
+        for folder in self.folders:
+            try:
+                if self.version == 2:
+                    for line in (folder / "cpu.stat").read_text().splitlines():
+                        if line.startswith("usage_usec "):
+                            return int(line.split()[1]) / 1e6
+                elif (folder / "cpuacct.usage").is_file():
+                    return int((folder / "cpuacct.usage").read_text()) / 1e9
+            except (OSError, ValueError):
+                continue
+        return None
+
     def kill(self) -> None:
         """SIGKILL every process of the group (cgroup.kill where the kernel has it)."""
         for folder in self.folders:

@@ -2,7 +2,9 @@
 
 Everything the student side says arrives as plain JSON; timeouts are enforced from here with
 SIGINT (the cell or probe is interrupted, grading goes on) and then SIGKILL on the whole process
-group (nothing the submission started outlives it).
+group (nothing the submission started outlives it). Every time limit counts the CPU time of the
+submission's own processes, with a wall-clock backstop (:mod:`autograder.student_process.cputime`):
+a busy neighbour cannot push a submission into its limits.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,23 @@ from autograder import protocol
 from autograder.protocol import (MAX_CELL_MESSAGE_BYTES, MAX_CELL_OUTPUT_CHARS, MAX_ERROR_CHARS, MAX_ERROR_FRAMES,
                                  MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_TOTAL, MAX_IMAGES_PER_CELL, Channel,
                                  ChannelClosed, ChannelTimeout, ProbeFailed, ProtocolError, encode)
+from autograder.student_process.cputime import Allowance, Meter
 from autograder.student_process.sandbox import NAMESPACED, ResourceLimits, Sandbox, notebook_process
 
-INTERRUPT_GRACE = 5.0  # seconds a cell or probe gets to stop after SIGINT before the process is killed
-START_TIMEOUT = 120.0  # seconds for the student process to import torch and say hello
+INTERRUPT_GRACE = 5.0  # seconds (wall) a cell or probe gets to stop after SIGINT before the process is killed
+START_TIMEOUT = 120.0  # seconds of CPU time for the student process to import torch and say hello
 # a student process started from scratch confines itself before anything that may start a thread
 BOOTSTRAP = ("import sys; from autograder.student_process.sandbox import enter_from_environment; "
              "fds = [int(a) for a in sys.argv[1:3]]; enter_from_environment(fds); "
              "from autograder.student_process.runner import main; main(*fds); sys.stdout.flush()")
+
+
+class LimitReached(Exception):
+    """An allowance ran out while waiting for the student process: ``kind`` is ``cpu`` or ``wall``."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
 
 
 class SessionDead(Exception):
@@ -106,15 +116,18 @@ class CellReport:
     output: str = ""
     timed_out: bool = False
     images: list = field(default_factory=list)
+    limit_reached: str = ""  # which limit stopped it: "used 120 s of CPU time, its limit", ...
 
 
 @dataclass
 class Limits:
-    """Time limits for one submission (seconds)."""
+    """Time limits for one submission: seconds of the submission's CPU time, each with a wall-clock
+    backstop of ``cputime.WALL_FACTOR`` times as long (``total_wall``, when set, for the whole)."""
 
     total: float = 600.0
     cell: float = 120.0
     probe: float = 60.0
+    total_wall: float = 0.0  # the whole submission's wall-clock limit; 0: WALL_FACTOR x total
 
 
 @dataclass(eq=False)
@@ -131,7 +144,7 @@ class StudentSession:
     answers: int = 0
     _outputs: Any = field(default_factory=hashlib.sha256, repr=False, init=False)
     fork_server: Any = None  # an autograder.student_process.fork_server.ForkServer to fork from; None starts a new interpreter
-    deadline: float = 0.0
+    total: Allowance | None = field(default=None, init=False)
     cells: list[CellReport] = field(default_factory=list)
     dead: SessionDead | None = None
     image_bytes: int = 0
@@ -189,7 +202,8 @@ class StudentSession:
         with _live_lock:
             _live.add(self)
         self.channel = Channel(from_child_r, to_child_w)
-        self.deadline = time.monotonic() + self.limits.total
+        self.meter = Meter(self.process.pid, self.sandbox.group, notebook=self._notebook_pid)
+        self.total = Allowance(self.meter, self.limits.total, wall=self.limits.total_wall)
 
     def _needed_paths(self) -> list[Path]:
         """What the student process must see: its folders, Python and the course's libraries."""
@@ -206,8 +220,11 @@ class StudentSession:
         return [p for p in (Path(q).resolve() for q in self.hidden_paths)
                 if not any(n == p or p in n.parents for n in needed)]
 
-    def _remaining(self) -> float:
-        return self.deadline - time.monotonic()
+    def _notebook_pid(self) -> int | None:
+        """The pid of the process that runs the notebook (None until it exists)."""
+        if self.sandbox.mode in NAMESPACED:
+            return notebook_process(self.process.pid)
+        return self.process.pid
 
     def _kill(self) -> None:
         # the whole group (a group id is never reused while members live), and the process
@@ -252,11 +269,27 @@ class StudentSession:
         self._kill()
         return self.dead
 
-    def _timed_out(self, where: str) -> SessionDead:
+    def _timed_out(self, where: str, why: str) -> SessionDead:
         self._kill()
-        self.dead = SessionDead("timeout", f"grading stopped {where}: the submission's time limit "
-                                           f"of {self.limits.total:.0f} s ran out")
+        self.dead = SessionDead("timeout", f"grading stopped {where}: {why}")
         return self.dead
+
+    def _wait(self, allowance: Allowance, where: str, *expected: type, limit: int | None = None) -> Any:
+        """The next message, as :meth:`_recv`; raises :class:`LimitReached` when ``allowance`` runs
+        out first, and ends the session when the submission's own allowance does."""
+        assert self.total is not None
+        while True:
+            try:
+                return self._recv(min(allowance.next_check(), self.total.next_check()), where, *expected,
+                                  limit=limit)
+            except ChannelTimeout:
+                pass
+            kind = self.total.exceeded()
+            if kind:
+                raise self._timed_out(where, f"the submission {self.total.describe(kind)}") from None
+            kind = allowance.exceeded()
+            if kind:
+                raise LimitReached(kind) from None
 
     def _recv(self, timeout: float, where: str, *expected: type, limit: int | None = None) -> Any:
         """The next message (at most ``limit`` bytes), one of the ``expected`` protocol types;
@@ -264,8 +297,7 @@ class StudentSession:
         if self.dead:
             raise self.dead
         try:
-            message = self.channel.recv(timeout=max(0.0, min(timeout, self._remaining())),
-                                        **({"limit": limit} if limit else {}))
+            message = self.channel.recv(timeout=max(0.0, timeout), **({"limit": limit} if limit else {}))
         except ChannelClosed:
             raise self._died(where) from None
         except ProtocolError as exc:
@@ -295,34 +327,32 @@ class StudentSession:
         except ChannelClosed:
             raise self._died("before its first cell") from None
         current: CellReport | None = None
-        started = time.monotonic()
-        wait_limit = START_TIMEOUT
+        allowance = Allowance(self.meter, START_TIMEOUT)
         while True:
             where = (f"in cell {current.index}" if current is not None else
                      f"after cell {self.cells[-1].index}" if self.cells else "before its first cell")
-            remaining_cell = wait_limit - (time.monotonic() - started)
             try:
-                message = self._recv(max(0.0, remaining_cell), where, protocol.CellStarted,
-                                     protocol.CellDone, protocol.Ready, limit=MAX_CELL_MESSAGE_BYTES)
-            except ChannelTimeout:
-                if self._remaining() <= 0:
-                    raise self._timed_out(where) from None
+                message = self._wait(allowance, where, protocol.CellStarted, protocol.CellDone, protocol.Ready,
+                                     limit=MAX_CELL_MESSAGE_BYTES)
+            except LimitReached as reached:
                 if current is None:
-                    raise self._timed_out(where) from None
+                    raise self._timed_out(where, "the notebook's process, outside any cell, "
+                                                 + allowance.describe(reached.kind)) from None
                 if current.timed_out:  # already interrupted once and still running
                     self._kill()
-                    self.dead = SessionDead("timeout", f"cell {current.index} ran past its "
-                                            f"{self.limits.cell:.0f} s limit and could not be stopped")
+                    self.dead = SessionDead("timeout", f"cell {current.index} was killed: it {current.limit_reached}"
+                                                       ", and did not stop when interrupted")
                     raise self.dead from None
                 current.timed_out = True
+                current.limit_reached = allowance.describe(reached.kind)
                 self._interrupt()
-                started, wait_limit = time.monotonic(), INTERRUPT_GRACE
+                allowance = Allowance(self.meter, INTERRUPT_GRACE, wall=INTERRUPT_GRACE)
                 continue
             if isinstance(message, protocol.CellStarted) and current is None \
                     and len(self.cells) < len(expected) and message.cell == expected[len(self.cells)]:
                 current = CellReport(index=expected[len(self.cells)])
                 self.cells.append(current)
-                started, wait_limit = time.monotonic(), self.limits.cell
+                allowance = Allowance(self.meter, self.limits.cell)
             elif isinstance(message, protocol.CellDone) and current is not None and message.cell == current.index:
                 seconds = message.seconds
                 current.seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
@@ -330,7 +360,7 @@ class StudentSession:
                 current.output = _text(message.output, MAX_CELL_OUTPUT_CHARS)
                 current.images = self._images(message.images)
                 current = None
-                started, wait_limit = time.monotonic(), self.limits.cell
+                allowance = Allowance(self.meter, self.limits.cell)
             elif isinstance(message, protocol.Ready):
                 return self.cells
 
@@ -366,29 +396,28 @@ class StudentSession:
         except ChannelClosed:
             raise self._died(where) from None
         limit = timeout or self.limits.probe
+        allowance = Allowance(self.meter, limit)
+        reason = f"ran past the {limit:.0f} s limit"  # also when it raised KeyboardInterrupt itself
         interrupted = False
-        started = time.monotonic()
         while True:
             try:
-                reply = self._recv(limit - (time.monotonic() - started), where, protocol.ProbeReply)
-            except ChannelTimeout:
-                if self._remaining() <= 0:
-                    raise self._timed_out(where) from None
+                reply = self._wait(allowance, where, protocol.ProbeReply)
+            except LimitReached as reached:
                 if interrupted:
                     self._kill()
-                    self.dead = SessionDead("timeout", f"your code ran past the {limit:.0f} s limit "
-                                            "for this check and could not be stopped")
+                    self.dead = SessionDead("timeout", f"this check killed your code: it {reason}, and it "
+                                                       "did not stop when interrupted")
                     raise self.dead from None
                 interrupted = True
+                reason = allowance.describe(reached.kind)
                 self._interrupt()
-                started, limit = time.monotonic(), INTERRUPT_GRACE
+                allowance = Allowance(self.meter, INTERRUPT_GRACE, wall=INTERRUPT_GRACE)
                 continue
             if reply.nonce != nonce or reply.id != request_id:  # only student code writes a second reply
                 self.interfered = self.interfered or f"a second or stray reply {where}"
                 continue
             if interrupted or reply.kind == protocol.TIMEOUT:
-                raise ProbeFailed({"kind": protocol.TIMEOUT, "message": f"your code ran past the "
-                                   f"{timeout or self.limits.probe:.0f} s limit for this check"})
+                raise ProbeFailed({"kind": protocol.TIMEOUT, "message": f"this check stopped your code: it {reason}"})
             if not reply.ok:
                 raise ProbeFailed(reply.explain())
             self._outputs.update(encode([name, reply.value]))

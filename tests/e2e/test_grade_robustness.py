@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 
 from autograder import paths
 from autograder.student_process import session
+from autograder.student_process.cputime import WALL_FACTOR
 from autograder.batch.run import grade_many
 from autograder.engine.grade import GradeOptions, grade_submission
 from autograder.engine.result import Result, TestResult
@@ -185,6 +187,10 @@ def timeouts(tmp_path_factory, hw01):
         "ignores_interrupt": (code_notebook(tmp / "ignores_interrupt.ipynb",
                                             "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                             "while True: pass"), quick_cells, 60),
+        # a cell that waits uses no CPU time: the wall-clock backstop (4 x 2 s) stops it
+        "sleeps": (code_notebook(tmp / "sleeps.ipynb", "import time\ntime.sleep(10**6)", OTTER,
+                                 "and_test_accuracy = or_test_accuracy = 0.5", 'grader.check("q1")'),
+                   quick_cells, 60),
     }
 
     def grade(name: str) -> tuple[dict, float]:
@@ -204,15 +210,19 @@ def timeouts(tmp_path_factory, hw01):
 def test_infinite_loop_hits_the_submission_time_limit(timeouts):
     result, seconds = timeouts["spins"]
     assert result.status == "timeout" and result.score == 0
-    assert "time limit of 8 s ran out" in result.message
-    assert seconds < 8 + 15
+    # 8 s of CPU time; on a machine so busy that the loop gets less than a quarter of a core, the
+    # wall-clock backstop (4 x 8 s) comes first
+    assert re.fullmatch(r"grading stopped (in|before) .*: the submission (used 8 s of CPU time, its limit|"
+                        r"ran 32 s of wall time \(4 x its limit of 8 s of CPU time\) .*)", result.message), \
+        result.message
+    assert seconds < WALL_FACTOR * 8 + 15
     assert all(q.message for q in result.questions)
 
 
 def test_infinite_loop_cell_is_interrupted_and_the_rest_still_runs(timeouts):
     result, seconds = timeouts["one_cell_spins"]
     assert result.status == "timeout"
-    assert result.message == "cell 2 (q1) ran past its time limit and was stopped"
+    assert result.message == "cell 2 (q1) was stopped: it used 2 s of CPU time, its limit"
     assert cases_by_name(result)["test_q1_format"].passed  # cells after the loop ran
     assert seconds < 45  # well before the submission's 60 s limit
 
@@ -220,8 +230,18 @@ def test_infinite_loop_cell_is_interrupted_and_the_rest_still_runs(timeouts):
 def test_cell_that_ignores_the_interrupt_is_killed(timeouts):
     result, seconds = timeouts["ignores_interrupt"]
     assert result.status == "timeout"
-    assert "cell 1 ran past its 2 s limit and could not be stopped" in result.message
+    assert result.message == ("cell 1 was killed: it used 2 s of CPU time, its limit, and did not stop "
+                              "when interrupted")
     assert seconds < 45  # well before the submission's 60 s limit
+
+
+def test_sleeping_cell_hits_the_wall_clock_backstop_and_the_rest_still_runs(timeouts):
+    result, seconds = timeouts["sleeps"]
+    assert result.status == "timeout"
+    assert result.message.startswith("cell 1 (q1) was stopped: it ran 8 s of wall time (4 x its limit of 2 s of "
+                                     "CPU time) without using that CPU time: it was probably waiting")
+    assert cases_by_name(result)["test_q1_format"].passed
+    assert seconds < 45
 
 
 # --------------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def test_config_mistakes_are_one_line_each_naming_notebook_cell_and_key():
         "solutions/hw99/hw99.ipynb, cell 2 (# GRADING CONFIG): key seed (line 3): expected a whole number, "
         "found 'twenty' (grader seed: fresh data and notebook seeds derive from it)",
         "solutions/hw99/hw99.ipynb, cell 2 (# GRADING CONFIG): key cell_timeout (line 4): expected a number, "
-        "found 'soon' (seconds for one notebook cell)",
+        "found 'soon' (seconds of CPU time for one notebook cell)",
         "solutions/hw99/hw99.ipynb, cell 2 (# GRADING CONFIG): key submision_timeout (line 5): unknown key; "
         "did you mean 'submission_timeout'?"]
 
