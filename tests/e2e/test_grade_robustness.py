@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
+from autograder.authoring.corpus import load_manifest
 from autograder.student_process import session
 from autograder.student_process.cputime import WALL_FACTOR
 from autograder.batch.run import grade_many
@@ -162,9 +163,11 @@ def test_batch_writes_one_result_and_one_gradebook_row_per_submission(batch):
     assert {name: row["status"] for name, row in rows.items()} == {
         "solution": "ok", "first_cell_raises": "error", "syntax_error": "error", "exits": "kernel_died",
         "killed_with_child": "kernel_died", "losses_as_text": "ok", "not_json": "ungradable"}
-    # 17 autograded points out of 19: the written q6_written (2 points) counts 0 until a TA grades it;
-    # the master notebook carries no student answer block, so it has nothing waiting for a TA
-    assert (rows["solution"]["total"], rows["solution"]["max"], rows["solution"]["ungraded"]) == ("17", "19", "")
+    # every autograded point; the written q6_written (2 points) counts 0 until a TA grades it; the
+    # master notebook carries no student answer block, so it has nothing waiting for a TA
+    full = sum(next(e for e in load_manifest(paths.corpus_dir("hw01")) if e.name == "solution").expect.values())
+    assert (rows["solution"]["total"], rows["solution"]["max"], rows["solution"]["ungraded"]) == (
+        f"{full:g}", f"{full + 2:g}", "")
 
 
 # --------------------------------------------------------------------------------------------
