@@ -381,14 +381,16 @@ def check_predict_grid(fn: Any, *, classes: int = 2, compare_labels: bool = True
     """``fn(model, xx, yy)`` returns the model's class labels at the grid points, with the shape of ``xx``.
 
     Binary models (one sigmoid output) give 1 where p >= 0.5; k-class models (k logits) the argmax.
-    With ``compare_labels`` False only the shape is checked (the public, format-only test).
+    With ``compare_labels`` False only the shape is checked (the public, format-only test); with it,
+    the labels must also be the student's own work: no ``student_lib`` code may run during the call.
     """
     sizes = [2, 16, 1 if classes == 2 else classes]
     output = "sigmoid" if classes == 2 else None
     layers = random_mlp(sizes, f"grid-model-{classes}")
     xx, yy = _grid()
-    value = observe("call_with_model", fn, mlp_spec(sizes, "relu", output=output),
-                    _flat(layers), xx, yy, kinds=["numpy", "numpy"])
+    seen = observe("call_with_model_noting_library", fn, mlp_spec(sizes, "relu", output=output),
+                   _flat(layers), xx, yy, kinds=["numpy", "numpy"])
+    value = seen["result"]
     found = None if value is None or isinstance(value, (dict, str)) else np.asarray(value)
     kind = "binary (one sigmoid output)" if classes == 2 else f"{classes}-class (logits)"
     if found is None or found.dtype.kind not in "biuf":
@@ -399,6 +401,11 @@ def check_predict_grid(fn: Any, *, classes: int = 2, compare_labels: bool = True
              f"of shape {xx.shape}, found {found.shape}: reshape the labels with xx.shape")
     if not compare_labels:
         return
+    if seen["library"] or not seen["intact"]:
+        fail(f"{label(fn)} should evaluate the model on the grid itself; while it ran, "
+             + (f"code of {', '.join(seen['library'])} did the work" if seen["library"]
+                else "it switched off the grader's record of which library code runs")
+             + ": stack the grid points, run the model and turn its outputs into labels in your own code")
     points = np.column_stack([xx.ravel(), yy.ravel()]).astype(np.float32)
     scores = mlp_formula(layers, points, "relu", output)
     if classes == 2:
