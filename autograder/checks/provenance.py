@@ -106,8 +106,9 @@ def trained_network_outputs(model: Any, X: np.ndarray, *, required_class: Any = 
 
 
 def captured_model(model: Any, shape: tuple[int, ...]) -> Captured:
-    """One capture of ``model`` (with its tensors) and its forward pass on inputs of ``shape``."""
+    """One capture of ``model`` (with its tensors) and its forward pass on inputs of ``shape``; a class
+    is instantiated with its defaults first."""
     kind = observe("describe", model)
-    if not kind["is_module"]:
+    if not (kind["is_module"] or kind["is_module_class"]):
         fail(f"{label(model)} should be an nn.Module, found a {kind['type']}")
     return capture(observe, model, label(model), shape=shape)
