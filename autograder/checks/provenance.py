@@ -6,7 +6,8 @@ and asks two things of it before any accuracy counts:
 - the object is an instance of the student's required class (``circle_mlp`` a ``CircleMLP``);
 - the input reaches the output only through the model's own layers: every operator that reads the
   input (or a reshaped copy of it) is a linear map with one of the model's parameters (nn.Linear),
-  or a normalisation layer; and the forward pass computes no reduction over features (a norm, a sum
+  or a normalisation layer (rescaling by a plain number is allowed too); and the forward pass computes
+  no reduction over features (a norm, a sum
   of squares, a distance). A radius threshold, a nearest-centre rule or a look-up table fails here,
   whatever it is wrapped in; activations written by hand (exp, where, clamp) pass.
 
@@ -31,6 +32,8 @@ PASS_THROUGH = frozenset(["view", "_unsafe_view", "reshape", "_reshape_alias", "
                           "lift_fresh", "lift_fresh_copy", "dropout", "native_batch_norm", "batch_norm",
                           "_native_batch_norm_legit", "_native_batch_norm_legit_no_training",
                           "native_layer_norm", "layer_norm", "t", "transpose", "permute"])
+# arithmetic with a plain number (x / 3, x - 1): rescaling the input, feature by feature
+SCALAR_ARITHMETIC = frozenset(["mul", "div", "add", "sub", "rsub", "true_divide"])
 # operators that only move a parameter around (nn.Linear's weight.t())
 PARAMETER_VIEWS = frozenset(["t", "transpose", "permute", "view", "_unsafe_view", "reshape", "expand",
                              "alias", "detach", "_to_copy", "clone", "contiguous", "unsqueeze", "squeeze"])
@@ -69,8 +72,8 @@ def network_problem(captured: Captured) -> str | None:
         if packet in REDUCTIONS:
             return f"its forward pass computes aten.{packet} over the features"
         if any(is_raw(r) for r in refs):
-            if packet in PASS_THROUGH:
-                raw.add(index)
+            if packet in PASS_THROUGH or packet in SCALAR_ARITHMETIC and len(refs) == 1:
+                raw.add(index)  # a reshape, a normalisation, or x / 3: still the input, feature by feature
             elif packet in LINEAR_MAPS and any(is_parameter(r) for r in refs):
                 continue
             else:
