@@ -39,7 +39,7 @@ PARAMETER_VIEWS = frozenset(["t", "transpose", "permute", "view", "_unsafe_view"
                              "alias", "detach", "_to_copy", "clone", "contiguous", "unsqueeze", "squeeze"])
 # reductions over the features that a rule needs (a norm, a sum of squares, a distance to centres)
 REDUCTIONS = frozenset(["sum", "mean", "amax", "amin", "max", "min", "norm", "linalg_vector_norm", "prod",
-                        "cdist", "_cdist_forward", "var", "std", "var_mean", "std_mean", "median", "sort",
+                        "cdist", "_cdist_forward", "_euclidean_dist", "var", "std", "var_mean", "std_mean", "median", "sort",
                         "topk", "kthvalue", "cumsum", "cumprod", "logsumexp", "dist"])
 
 
