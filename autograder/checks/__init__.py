@@ -55,22 +55,25 @@ __all__ += [
 from autograder.checks.activations import (  # HW3
     check_activation_examples,
     check_activation_matches,
-    check_activations_by_hand,
+    check_activation_by_hand,
 )
 from autograder.checks.classification import (  # HW3
     check_binary_accuracy_function,
     check_boundary_accuracy,
+    check_logits_network,
     check_mlp_function,
     check_predict_grid,
     check_predict_labels,
     check_reported_accuracy,
     check_returns_logits,
+    check_trained_neuron,
 )
 
 __all__ += [
-    "check_activation_examples", "check_activation_matches", "check_activations_by_hand",
-    "check_binary_accuracy_function", "check_boundary_accuracy", "check_mlp_function", "check_predict_grid",
-    "check_predict_labels", "check_reported_accuracy", "check_returns_logits",
+    "check_activation_by_hand", "check_activation_examples", "check_activation_matches",
+    "check_binary_accuracy_function", "check_boundary_accuracy", "check_logits_network", "check_mlp_function",
+    "check_predict_grid", "check_predict_labels", "check_reported_accuracy", "check_returns_logits",
+    "check_trained_neuron",
 ]
 
 from autograder.checks.layers import (  # HW2

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import fail, label, observe, rng
-from autograder.checks.byhand import RELU, SIGMOID, TANH, borrowed
+from autograder.checks.byhand import RELU, SIGMOID, TANH, check_by_hand
 
 BUILT_INS = {**SIGMOID, **TANH, **RELU}
 EXTREMES = [-100.0, -89.0, -50.0, -10.0, -1e-3, 0.0, 1e-3, 10.0, 50.0, 89.0, 100.0]
@@ -74,22 +74,13 @@ def check_activation_matches(fn: Any, activation: str) -> None:
     _compare(fn, activation, x, _call(fn, x), "a (9, 12) tensor of values between -100 and 100")
 
 
-def check_activations_by_hand(*functions: Any) -> None:
-    """None of ``functions`` runs torch's built-in sigmoid, tanh or ReLU (seen at torch's dispatch
-    level, whatever name it was bound to)."""
-    x = rng("by-hand").normal(0.0, 3.0, size=(4, 5)).astype(np.float32)
-    found = []
-    for fn in functions:
-        seen = _call(fn, x)
-        result = seen["result"]
-        if result is None or isinstance(result, (dict, str)) or np.shape(result) != x.shape:
-            fail(f"{label(fn)} on a tensor of shape {x.shape} should return a tensor of that shape, found "
-                 f"{'None' if result is None else type(result).__name__ if isinstance(result, (dict, str)) else np.shape(result)}: "
-                 "complete it first; this test then checks that it is written by hand")
-        if not seen["intact"]:
-            found.append(f"{label(fn)} removes the grader's recording of torch calls")
-        elif used := borrowed(seen, BUILT_INS):
-            found.append(f"{label(fn)} runs {', '.join(used)}")
-    if found:
-        fail("write the activations yourself from elementary operations (torch.exp, torch.where, "
-             f"torch.clamp, arithmetic): {'; '.join(found)}")
+def check_activation_by_hand(fn: Any, activation: str) -> None:
+    """``fn`` runs none of torch's ready-made sigmoid, tanh or ReLU family (seen at torch's dispatch
+    level by :func:`autograder.checks.byhand.check_by_hand`, whatever name it was bound to)."""
+    x = rng(f"by-hand-{activation}").normal(0.0, 3.0, size=(4, 5)).astype(np.float32)
+    seen = check_by_hand(fn, [x], forbidden=BUILT_INS,
+                         advice=f"write {activation} yourself from elementary operations (torch.exp, "
+                                "torch.abs, torch.where, torch.clamp, arithmetic)")
+    if np.shape(seen["result"]) != x.shape:
+        fail(f"{label(fn)} on a tensor of shape {x.shape} should return a tensor of that shape, found "
+             f"{np.shape(seen['result'])}: complete it first; this test then checks that it is written by hand")

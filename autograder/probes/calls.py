@@ -43,6 +43,36 @@ def call_with_model(fn: Any, spec: dict, params: list, *arrays: np.ndarray,
     return plain(fn(model, *[_student_argument(a, k) for a, k in zip(arrays, kinds)]), "result")
 
 
+@probe
+def call_with_model_noting_library(fn: Any, spec: dict, params: list, *arrays: np.ndarray,
+                                   kinds: list | None = None) -> dict:
+    """:func:`call_with_model`, noting which ``student_lib`` modules ran Python code during the call
+    (``sys.setprofile``): {"result", "library": sorted module names, "intact": the profiler was still ours
+    at the end}."""
+    import os
+    import sys
+
+    import student_lib
+
+    root = os.path.dirname(os.path.abspath(student_lib.__file__)) + os.sep
+    seen: set[str] = set()
+
+    def note(frame: Any, event: str, arg: Any) -> None:
+        if event == "call":
+            path = frame.f_code.co_filename
+            if path.startswith(root):
+                seen.add("student_lib." + os.path.splitext(path[len(root):])[0].replace(os.sep, "."))
+
+    previous = sys.getprofile()
+    sys.setprofile(note)
+    try:
+        result = call_with_model(fn, spec, params, *arrays, kinds=kinds)
+    finally:
+        intact = sys.getprofile() is note
+        sys.setprofile(previous)
+    return {"result": result, "library": sorted(seen), "intact": intact}
+
+
 class _OpRecorder:
     """Records every ATen operator (below autograd) and torch-level function run while it is active.
 

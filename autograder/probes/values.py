@@ -30,6 +30,15 @@ def describe(obj: Any) -> dict:
     }
 
 
+@probe
+def instance_of(obj: Any, cls: Any) -> dict:
+    """Whether ``obj`` is an instance of the class ``cls``, read from ``type(obj).__mro__`` (a metaclass's
+    ``__instancecheck__`` changes nothing), with both types' names."""
+    if not inspect.isclass(cls):
+        raise WrongType(f"expected a class, found a {type_name(cls)}")
+    return {"instance": cls in type(obj).__mro__, "type": type_name(obj), "class": cls.__name__}
+
+
 def describe_result(obj: Any, what: str = "result") -> dict:
     """What a student function returned: for a tensor its dtype, shape, device and gradient state
     as well as its values (none for the shape-only ``meta`` device); else its type and plain value."""

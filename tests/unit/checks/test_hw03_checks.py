@@ -18,7 +18,7 @@ from autograder.checks import (
     CheckFailed,
     check_activation_examples,
     check_activation_matches,
-    check_activations_by_hand,
+    check_activation_by_hand,
     check_binary_accuracy_function,
     check_boundary_accuracy,
     check_mlp_function,
@@ -26,6 +26,8 @@ from autograder.checks import (
     check_predict_labels,
     check_reported_accuracy,
     check_returns_logits,
+    check_trained_neuron,
+    check_logits_network,
 )
 from autograder.checks.base import GradingContext, grading
 from tests.helpers import profile_thresholds
@@ -119,13 +121,17 @@ def test_relu_that_changes_the_shape_is_caught():
     assert "expected a result of the same shape" in fails(check_activation_examples, relu_flattens, "relu")
 
 
-def test_built_in_activations_are_named():
-    message = fails(check_activations_by_hand, sigmoid_borrowed, tanh_from_method, relu_borrowed)
-    assert "torch.sigmoid" in message and "torch.tanh" in message and "torch.relu" in message
+@pytest.mark.parametrize("fn,activation,named", [(sigmoid_borrowed, "sigmoid", "torch.sigmoid"),
+                                                 (tanh_from_method, "tanh", "torch.tanh"),
+                                                 (relu_borrowed, "relu", "torch.relu")])
+def test_built_in_activations_are_named(fn, activation, named):
+    message = fails(check_activation_by_hand, fn, activation)
+    assert f"runs {named}" in message and f"write {activation} yourself" in message
 
 
 _renamed_sigmoid = torch.sigmoid  # bound before the check runs, as a cell above the answer would
 _renamed_relu = F.relu
+_renamed_softplus = F.softplus
 
 
 def sigmoid_renamed(x):
@@ -136,10 +142,16 @@ def relu_renamed(x):
     return _renamed_relu(x)
 
 
+def sigmoid_from_softplus(x):
+    return torch.exp(-_renamed_softplus(-x))
+
+
 def test_by_hand_sees_functions_bound_to_other_names():
     """Recording is at torch's dispatch level: a library function under another name is still seen."""
-    message = fails(check_activations_by_hand, sigmoid_renamed, relu_renamed)
-    assert "sigmoid_renamed` runs torch.sigmoid" in message and "relu_renamed` runs torch.relu" in message
+    assert "sigmoid_renamed` should be written by hand, but it runs torch.sigmoid" in fails(
+        check_activation_by_hand, sigmoid_renamed, "sigmoid")
+    assert "runs torch.relu" in fails(check_activation_by_hand, relu_renamed, "relu")
+    assert "F.softplus" in fails(check_activation_by_hand, sigmoid_from_softplus, "sigmoid")
 
 
 def test_by_hand_passes_and_leaves_torch_as_it_was():
@@ -147,8 +159,10 @@ def test_by_hand_passes_and_leaves_torch_as_it_was():
     from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
 
     originals = (torch.sigmoid, torch.Tensor.relu, F.relu)
-    check_activations_by_hand(sigmoid, tanh, relu)
-    fails(check_activations_by_hand, sigmoid_borrowed)
+    for fn, activation in ((sigmoid, "sigmoid"), (tanh, "tanh"), (relu, "relu"),
+                           (lambda x: 2 * sigmoid(2 * x) - 1, "tanh"), (lambda x: torch.maximum(x, torch.zeros_like(x)), "relu")):
+        check_activation_by_hand(fn, activation)
+    fails(check_activation_by_hand, sigmoid_borrowed, "sigmoid")
     assert (torch.sigmoid, torch.Tensor.relu, F.relu) == originals
     assert not _get_current_dispatch_mode_stack() and not _get_current_function_mode_stack()
 
@@ -161,11 +175,11 @@ def sigmoid_hiding(x):
 
 
 def test_by_hand_fails_a_function_that_removes_the_recorder():
-    assert "removes the grader's recording" in fails(check_activations_by_hand, sigmoid_hiding)
+    assert "removed the grader's recording" in fails(check_activation_by_hand, sigmoid_hiding, "sigmoid")
 
 
 def test_by_hand_fails_an_unfinished_function():
-    assert "complete it first" in fails(check_activations_by_hand, not_written_yet)
+    assert "complete it first" in fails(check_activation_by_hand, not_written_yet, "relu")
 
 
 # --- accuracy and label functions --------------------------------------------------------------
@@ -211,16 +225,58 @@ def test_predict_labels():
     assert "integer labels" in fails(check_predict_labels, predict_labels_as_floats)
 
 
-def test_reported_accuracy_must_be_measured():
+RINGS = {"dataset": "circles", "num_samples": 200, "noise": 0.05, "seed": 3}
+
+
+def _rings() -> tuple[torch.Tensor, torch.Tensor]:
+    from student_lib import datasets
+
+    return datasets.circles(num_samples=200, noise=0.05, seed=3)
+
+
+def _trained_neuron(epochs: int = 1000) -> nn.Module:
+    X, y = _rings()
     torch.manual_seed(0)
-    X = torch.randn(40, 2)
-    y = (X[:, 0] > 0).long()
     neuron = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
-    check_reported_accuracy(neuron, binary_accuracy(neuron, X, y), X, y, num_parameters=3)
-    wrong = binary_accuracy(neuron, X, y) + 0.05
-    assert "the grader measures" in fails(check_reported_accuracy, neuron, wrong, X, y)
-    two_layers = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 1), nn.Sigmoid())
-    assert "one neuron with 3" in fails(check_reported_accuracy, two_layers, 0.5, X, y, num_parameters=3)
+    optimizer = torch.optim.Adam(neuron.parameters(), lr=0.01)
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        nn.BCELoss()(neuron(X), y.float().unsqueeze(1)).backward()
+        optimizer.step()
+    return neuron
+
+
+class RadiusNeuron(nn.Module):
+    """An nn.Linear(2, 1) kept for show, multiplied by 0; a radius rule does the work."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.linear(x) * 0 + 20 * (0.56 - (x * x).sum(dim=1, keepdim=True)))
+
+
+def test_reported_accuracy_is_recomputed_on_the_notebooks_data():
+    """The grader regenerates the rings itself; a number measured elsewhere (or typed in) fails."""
+    neuron = _trained_neuron(epochs=50)
+    X, y = _rings()
+    check_reported_accuracy(neuron, binary_accuracy(neuron, X, y), data=RINGS)
+    other_X, other_y = X[:100], y[:100]
+    if binary_accuracy(neuron, other_X, other_y) != binary_accuracy(neuron, X, y):
+        assert "the grader measures" in fails(check_reported_accuracy, neuron, binary_accuracy(neuron, other_X, other_y),
+                                              data=RINGS)
+    assert "within 0.0001" in fails(check_reported_accuracy, neuron, binary_accuracy(neuron, X, y) + 0.01, data=RINGS)
+
+
+def test_trained_neuron_passes_and_untrained_or_fake_neurons_fail():
+    check_trained_neuron(_trained_neuron(), data=RINGS)
+    torch.manual_seed(0)
+    assert "is not trained" in fails(check_trained_neuron, nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()), data=RINGS)
+    assert "3 trainable parameters; found 17" in fails(
+        check_trained_neuron, nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 1), nn.Sigmoid()), data=RINGS)
+    assert "applies aten.mul to the input itself" in fails(check_trained_neuron, RadiusNeuron(), data=RINGS)
+    assert "something else" in fails(check_trained_neuron, nn.Sequential(nn.Linear(2, 1), nn.Tanh()), data=RINGS)
 
 
 # --- models --------------------------------------------------------------------------------------
@@ -334,5 +390,132 @@ def test_failing_boundary_check_attaches_the_students_picture(context):
     message = fails(check_boundary_accuracy, constant, dataset="circles", threshold_name="circles_accuracy",
                     plot_data=(X, y))
     assert "picture attached" in message
+    assert "it predicts class 0 for all 1000 points" in message and "learning rate" not in message
     assert len(context.figures) == 1 and context.figures[0]["png"].startswith(PNG_MAGIC)
     assert context.measurements[0]["metric"] == "circles accuracy"
+
+
+# --- provenance: the accuracy counts only for a trained network of the required class ------------
+
+class RadiusRule(nn.Module):
+    def forward(self, x):
+        return torch.sigmoid(50 * (0.75 - torch.sqrt((x ** 2).sum(dim=1, keepdim=True))))
+
+
+class NearestCentre(nn.Module):
+    def __init__(self, centres):
+        super().__init__()
+        self.register_buffer("centres", centres)
+
+    def forward(self, x):
+        return -torch.cdist(x, self.centres)
+
+
+def _fit_rings(model: nn.Module, epochs: int = 300) -> nn.Module:
+    from student_lib import datasets
+
+    X, y = datasets.circles(num_samples=400, noise=0.05, seed=11)
+    torch.manual_seed(0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        nn.BCELoss()(model(X), y.float().unsqueeze(1)).backward()
+        optimizer.step()
+    return model
+
+
+def test_trained_instance_of_the_required_class_passes():
+    torch.manual_seed(0)
+    model = _fit_rings(FunctionalCircleMLP())
+    check_boundary_accuracy(model, dataset="circles", threshold_name="circles_accuracy",
+                            required_class=FunctionalCircleMLP)
+
+
+def test_rule_typed_into_a_module_earns_nothing():
+    message = fails(check_boundary_accuracy, RadiusRule(), dataset="circles", threshold_name="circles_accuracy")
+    assert "not a network whose input goes through its trained layers" in message and "aten.pow" in message
+    assert "is an instance of" not in message
+
+
+def test_other_class_earns_nothing():
+    message = fails(check_boundary_accuracy, RadiusRule(), dataset="circles", threshold_name="circles_accuracy",
+                    required_class=CircleMLP)
+    assert "should be an instance of your `CircleMLP`" in message and "RadiusRule" in message
+
+
+def test_distances_to_centres_are_refused():
+    centres = torch.tensor(np.random.default_rng(0).uniform(-10, 10, size=(5, 2)), dtype=torch.float32)
+    message = fails(check_boundary_accuracy, NearestCentre(centres), dataset="blobs", classes=5,
+                    dataset_args={"center_seed": 3}, threshold_name="blobs_accuracy")
+    assert "aten._euclidean_dist" in message
+
+
+class SquaredLayer(nn.Module):
+    """A layer for show, then the sum of squares of its outputs: a radius rule once the layer is the identity."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return torch.sigmoid(0.56 - (self.layer(x) ** 2).sum(dim=1, keepdim=True))
+
+
+def test_reductions_after_a_layer_are_refused_too():
+    message = fails(check_boundary_accuracy, SquaredLayer(), dataset="circles", threshold_name="circles_accuracy")
+    assert "computes aten.sum over the features" in message
+
+
+def test_binary_model_must_return_probabilities():
+    message = fails(check_boundary_accuracy, nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1)),
+                    dataset="circles", threshold_name="circles_accuracy")
+    assert "should return probabilities in [0, 1]" in message
+
+
+class ScaledLogits(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first, self.last = nn.Linear(2, 16), nn.Linear(16, 5)
+
+    def forward(self, x):
+        return self.last(F.leaky_relu(self.first(x / 10)))
+
+
+def _stack(*layers):
+    """A BlobMLP-like class (the checks build it with its defaults) whose forward is ``layers``."""
+
+    class Stack(nn.Sequential):
+        def __init__(self):
+            super().__init__(*[make() for make in layers])
+
+    return Stack
+
+
+@pytest.mark.parametrize("model_class", [ScaledLogits, _stack(lambda: nn.Linear(2, 8, bias=False), nn.Tanh,
+                                                              lambda: nn.Linear(8, 5, bias=False))])
+def test_logits_networks_pass(model_class):
+    check_logits_network(model_class)
+
+
+@pytest.mark.parametrize("model_class,reason", [
+    (_stack(lambda: nn.Linear(2, 8), lambda: nn.Linear(8, 5)), "affine function of the input"),
+    (_stack(lambda: nn.Linear(2, 8), nn.ReLU, lambda: nn.Linear(8, 5), lambda: nn.Softmax(dim=1)),
+     "ends with aten._softmax"),
+    (_stack(lambda: nn.Linear(2, 8), nn.ReLU, lambda: nn.Linear(8, 5), lambda: nn.LogSoftmax(dim=1)),
+     "ends with aten._log_softmax"),
+])
+def test_logits_network_bugs_are_named(model_class, reason):
+    assert reason in fails(check_logits_network, model_class)
+
+
+def predict_grid_from_the_library(model, xx, yy):
+    from student_lib import plotting
+
+    plotting.plot_decision_boundary(model, np.zeros((2, 2)), np.zeros(2))
+    return predict_grid(model, xx, yy)
+
+
+def test_predict_grid_counts_only_as_the_students_own_work():
+    message = fails(check_predict_grid, predict_grid_from_the_library, classes=2)
+    assert "code of student_lib.plotting did the work" in message
+    check_predict_grid(predict_grid_from_the_library, classes=2, compare_labels=False)  # the public test: shape only
