@@ -10,24 +10,26 @@ profile's budgets: ``train_digits`` (how many training digits), ``mlp_epochs``, 
 With full MNIST the thresholds are the profile's ``<name>``; with the sample a profile may give
 ``<name>_sample`` instead.
 
-Limit, stated plainly: the bundled sample ships inside ``student_lib`` (its test split too, which
-``load_mnist(train=False)`` returns), so a submission that deliberately opens those files can read
-the held-out labels. The notebook never loads that split, q1's hidden test fails a training loader
-that serves test digits, and the accuracy checks train fresh models themselves, so an honest
-mistake cannot profit; a deliberate lookup of the test files is not detected.
+Where the digits are. Training digits: the bundled sample in ``student_lib`` (8,000), which
+notebooks load too. Held-out digits: the sample's other 2,000 live with the grader only, in the
+master's ``data/mnist-heldout/`` folder, which the build copies into the grading bundle (hidden from
+the student's process by the sandbox; never in a package the student can import). The grader reads
+them here and never sends them to the student's process: trained models come back captured and are
+replayed here, and the scikit-learn baseline comes back as its fitted arrays.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from autograder.checks.base import CheckFailed, budget, current, fail, label, observe, record, rng, seed_for
 from autograder.checks.classification import refuse_probabilities
-from autograder.checks.verified import replay_batches
+from autograder.checks.verified import replay_batches, sklearn_predict
 from autograder.checks.reference import layer_shapes, layer_values, linear_widths, mlp_formula, mlp_spec, random_mlp
 from student_lib.datasets import idx_file, read_idx
 
@@ -43,13 +45,30 @@ DEVICE_HINT = ("; the grader runs your code on the device it passes in: move ten
 
 # --- the digits the grader holds ---------------------------------------------------------------
 
+HELDOUT_DIR = "mnist-heldout"  # in the grading bundle's data folder
+
+
 def digit_folder() -> tuple[str, str]:
-    """(folder of IDX files, "full" | "sample"): full MNIST when the profile allows it and it is present."""
+    """(folder of training IDX files, "full" | "sample"): full MNIST when the profile allows it and it is present."""
     from student_lib import datasets
 
     if budget("full_mnist", 0) >= 1 and datasets.mnist_source() == "full":
         return str(datasets._candidate_root(None) / "MNIST" / "raw"), "full"
     return str(datasets.SAMPLE_DIR), "sample"
+
+
+def heldout_folder(source: str) -> str:
+    """The folder of the held-out (``t10k``) IDX files for ``source``: full MNIST's own, or the
+    grading bundle's ``data/mnist-heldout`` for the sample (in a development checkout, the master's)."""
+    if source == "full":
+        return digit_folder()[0]
+    from autograder import paths
+
+    for folder in (Path(current().data_dir) / HELDOUT_DIR if current().data_dir else None,
+                   paths.solutions_dir() / "hw04" / "data" / HELDOUT_DIR):
+        if folder is not None and idx_file(folder, "t10k-labels-idx1-ubyte") is not None:
+            return str(folder)
+    raise RuntimeError("the grader's held-out digits are missing: rebuild the bundle (nncourse build hw04)")
 
 
 @functools.lru_cache(maxsize=4)
@@ -59,9 +78,9 @@ def _split(folder: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def heldout_digits(folder: str) -> tuple[np.ndarray, np.ndarray]:
-    """The test split (or a grader-seeded part of it, ``heldout_digits`` long): uint8 (n, 28, 28), int64 (n,)."""
-    images, labels = _split(folder, "t10k")
+def heldout_digits(source: str) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out split (or a grader-seeded part of it, ``heldout_digits`` long): uint8 (n, 28, 28), int64 (n,)."""
+    images, labels = _split(heldout_folder(source), "t10k")
     n = int(budget("heldout_digits", len(images)))
     if n < len(images):
         chosen = np.sort(rng("heldout").permutation(len(images))[:n])
@@ -153,9 +172,8 @@ def check_loader_uses_training_split(loader: Any, max_batches: int = 4) -> None:
     images = np.concatenate(pixels)
     as_bytes = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
     marks = [hashlib.sha1(image.tobytes()).digest() for image in as_bytes]
-    folder = str(SAMPLE_DIR)
-    test = sum(mark in _fingerprints(folder, "t10k") for mark in marks)
-    train = sum(mark in _fingerprints(folder, "train") for mark in marks)
+    test = sum(mark in _fingerprints(heldout_folder("sample"), "t10k") for mark in marks)
+    train = sum(mark in _fingerprints(str(SAMPLE_DIR), "train") for mark in marks)
     if test:
         fail(f"{label(loader)}: {test} of the first {len(marks)} digits it gives come from the test split: "
              "train on load_mnist(train=True) only and keep the test split for the final evaluation")
@@ -166,29 +184,127 @@ def check_loader_uses_training_split(loader: Any, max_batches: int = 4) -> None:
 
 # --- q2: the scikit-learn baseline -------------------------------------------------------------
 
-def check_baseline_accuracy(model: Any, reported: Any, *, threshold_name: str) -> None:
-    """A fitted LogisticRegression on 784 pixels in [0, 1] reaches the threshold on held-out digits."""
-    kind = observe("describe", model)
-    if not kind["has_predict"]:
-        fail(f"{label(model)} should be a fitted scikit-learn LogisticRegression, found a {kind['type']}")
-    folder, source = digit_folder()
-    images, labels = heldout_digits(folder)
-    predicted = np.asarray(_observe("sklearn_predict_digits", model, images)).reshape(-1)
-    if predicted.shape != labels.shape:
-        fail(f"{label(model)}.predict on {len(images)} digits returned {predicted.size} labels")
-    accuracy = float(np.mean(predicted.astype(np.int64) == labels))
+# settings of the student's LogisticRegression the grader copies when it refits one (bounded below)
+REFIT_SETTINGS = ("C", "penalty", "solver", "max_iter", "tol", "fit_intercept", "intercept_scaling",
+                  "class_weight", "l1_ratio", "random_state", "dual")
+
+
+def _baseline(model: Any) -> dict:
+    """The fitted arrays and settings of the student's LogisticRegression, or a failure saying what it is."""
+    fitted = _observe("sklearn_fitted", model)
+    if not fitted.get("exact") or fitted.get("kind") != "linear":
+        fail(f"{label(model)} should be a fitted scikit-learn LogisticRegression, found a {fitted.get('type')}: "
+             "fit LogisticRegression(max_iter=200) itself, not another model or a subclass")
+    if np.asarray(fitted["coef"]).shape[-1] != 784:
+        fail(f"{label(model)} was fitted on {np.asarray(fitted['coef']).shape[-1]} features per digit: flatten "
+             "the images to (n, 784)")
+    return fitted
+
+
+def _baseline_predictions(fitted: dict, images: np.ndarray, subject: str) -> np.ndarray:
+    """The baseline's classes for ``images`` (uint8 or floats in [0, 1]), computed here from its arrays."""
+    array = np.asarray(images)
+    X = array.reshape(len(array), 784).astype(np.float64)
+    if array.dtype == np.uint8:
+        X /= 255.0
+    return np.asarray(sklearn_predict(fitted, X, subject)).astype(np.int64)
+
+
+def check_baseline_accuracy(model: Any, *, threshold_name: str) -> None:
+    """The fitted LogisticRegression, predicting with its own arrays here, reaches the threshold on held-out digits."""
+    fitted = _baseline(model)
+    _, source = digit_folder()
+    images, labels = heldout_digits(source)
+    predicted = _baseline_predictions(fitted, images, label(model))
+    accuracy = float(np.mean(predicted == labels))
     needed = digit_threshold(threshold_name, source)
     record("baseline accuracy", accuracy, needed)
     if accuracy < needed:
+        cause = constant_predictions(predicted, labels)
         fail(_accuracy_message(label(model), accuracy, needed, len(labels), source,
-                               "fit it on flattened training digits scaled to [0, 1] (shape (n, 784)), "
-                               "with enough digits and iterations"))
+                               cause or "fit it on flattened training digits scaled to [0, 1] (shape (n, 784))"))
+
+
+def _dataset_digits(dataset: Any, count: int) -> tuple[np.ndarray, np.ndarray]:
+    seen = _observe("dataset_digits", dataset, count)
+    images = np.asarray(seen["images"])
+    labels = np.asarray(seen["labels"]).reshape(-1).astype(np.int64)
+    if images.ndim < 2 or images.size != len(images) * 784 or len(labels) != len(images):
+        fail(f"{label(dataset)} should hold (image, label) pairs with 28 x 28 images, found images of shape "
+             f"{images.shape[1:]}")
+    return images.reshape(len(images), 784), labels
+
+
+_refits: dict[str, Any] = {}
+
+
+def _refit(settings: dict, X: np.ndarray, y: np.ndarray) -> Any:
+    """A LogisticRegression with ``settings`` fitted here on (X, y); kept for the next submission alike."""
+    import json
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode() + X.tobytes() + y.tobytes()).hexdigest()
+    if key not in _refits:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if len(_refits) >= 4:
+                _refits.clear()
+            _refits[key] = LogisticRegression(**settings).fit(X, y)
+    return _refits[key]
+
+
+def _refit_settings(fitted: dict, subject: str) -> dict:
+    settings = {k: v for k, v in (fitted.get("params") or {}).items() if k in REFIT_SETTINGS}
+    iterations, tol = settings.get("max_iter", 100), settings.get("tol", 1e-4)
+    if not isinstance(iterations, int) or not 1 <= iterations <= 10_000 or not isinstance(tol, (int, float)) or tol < 1e-8:
+        fail(f"{subject}: the grader refits LogisticRegression with your settings and accepts max_iter up to "
+             f"10,000 and tol from 1e-8, found max_iter={iterations!r}, tol={tol!r}")
+    return settings
+
+
+def check_baseline_fitted_on(model: Any, dataset: Any, *, count: int, agreement: float) -> None:
+    """The baseline was fitted on the first ``count`` digits of ``dataset``: a LogisticRegression with the
+    student's settings, fitted here on those digits, predicts the same class for at least ``agreement``
+    of the held-out digits (the same digits in any order agree on 99.9 %, other digits on about 90 %)."""
+    fitted = _baseline(model)
+    X, y = _dataset_digits(dataset, count)
+    if len(X) < count:
+        fail(f"{label(dataset)} holds {len(X):,} digits; the baseline is fitted on its first {count:,}")
+    refit = _refit(_refit_settings(fitted, label(model)), X.astype(np.float32), y)
+    _, source = digit_folder()
+    images, _ = heldout_digits(source)
+    X_held = images.reshape(len(images), 784).astype(np.float32) / np.float32(255.0)
+    ours = refit.predict(X_held).astype(np.int64)
+    theirs = _baseline_predictions(fitted, images, label(model))
+    same = float(np.mean(ours == theirs))
+    record("baseline agreement", same, agreement)
+    if same < agreement:
+        fail(f"{label(model)}: a LogisticRegression with its settings, fitted by the grader on the first {count:,} "
+             f"digits of {label(dataset)}, predicts the same digit as yours for {same:.1%} of {len(images):,} "
+             f"held-out digits; at least {agreement:.0%} was expected: fit it on exactly those {count:,} digits "
+             "(a DataLoader with batch_size=2000, not shuffled), not on other, fewer or more digits")
+
+
+def check_reported_accuracy(model: Any, reported: Any, dataset: Any, *, limit: int = 10_000) -> None:
+    """``reported`` is the baseline's accuracy on all of ``dataset``, recomputed here from its arrays."""
+    fitted = _baseline(model)
+    X, y = _dataset_digits(dataset, limit)
+    accuracy = float(np.mean(_baseline_predictions(fitted, X.astype(np.float32), label(model)) == y))
     value = observe("value", reported)
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         value = float(value.reshape(()))
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        fail(f"{label(reported)} should be the baseline's validation accuracy as a fraction between 0 and 1, "
-             f"found {value!r}")
+    what = (f"{label(reported)}: {label(model)} classifies {accuracy:.4f} of the {len(y):,} digits of "
+            f"{label(dataset)} correctly (recomputed by the grader)")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        fail(f"{what}; found {value!r}, not a number: store the accuracy as a Python float")
+    if abs(value - accuracy) <= 0.5 / len(y) + 1e-9:
+        return
+    if abs(value - 100 * accuracy) <= 50 / len(y) + 1e-6:
+        fail(f"{what}; found {value:.4g}, a percentage: store the fraction between 0 and 1")
+    fail(f"{what}; found {value:.4f}: compute it with {label(model)}.score on all of {label(dataset)}'s "
+         "digits, flattened to (n, 784)")
 
 
 # --- q3: the MLP -------------------------------------------------------------------------------
