@@ -676,6 +676,12 @@ def _weighted(nodes: list[dict], kinds: frozenset, captured: Captured) -> list[i
     return [i for i, node in enumerate(nodes) if _packet(node["op"]) in kinds and parameter(node.get("args"))]
 
 
+def _stored_values(captured: Captured) -> int:
+    """How many values the model keeps or builds outside its trainable parameters (buffers, constants)."""
+    return (sum(int(np.prod(b["shape"])) for b in captured.buffers)
+            + sum(int(np.asarray(c).size) for c in (captured.graph or {}).get("constants", [])))
+
+
 def _check_cnn_flow(model: Any, max_parameters: int) -> None:
     """From the captured forward pass: the images reach the output only through the first convolution,
     every path from one convolution to the next layer passes an activation, and no table of
@@ -702,8 +708,7 @@ def _check_cnn_flow(model: Any, max_parameters: int) -> None:
         if reaches(reads, {start}, end, blocked=activations):
             fail(f"{label(model)}: between {where} there is no activation on the way (or a path around it): put "
                  "a ReLU after each convolution (nn.ReLU() or torch.relu), as the question asks")
-    tables = sum(int(np.prod(b["shape"])) for b in captured.buffers)
-    tables += sum(int(np.asarray(c).size) for c in (captured.graph or {}).get("constants", []))
+    tables = _stored_values(captured)
     if tables > max_parameters:
         fail(f"{label(model)}: forward reads {tables:,} stored values that are not trainable parameters (buffers or "
              f"tensors built in forward), more than the {max_parameters:,}-parameter ceiling: the network must "
@@ -720,6 +725,11 @@ def check_cnn_accuracy(model: Any, *, threshold_name: str, max_parameters: int) 
     if not seen["trained"]:
         fail(f"{label(model)}() has {seen['parameters']:,} trainable parameters, over the ceiling of "
              f"{max_parameters:,}, so the grader did not train it: size cannot buy accuracy here")
+    stored = _stored_values(Captured.parse(seen["model"], label(model)))
+    if stored > max_parameters:
+        fail(f"{label(model)}() keeps {stored:,} values outside its trainable parameters (buffers or tensors built "
+             f"in forward), over the ceiling of {max_parameters:,}, so the grader does not score it: a table "
+             "cannot buy accuracy here either")
     _judge_heldout(seen, "cnn accuracy", threshold_name, label(model),
                    f"a fresh {label(model)}() trained by the grader for {epochs} epoch(s) on {count:,} "
                    f"training digits (Adam, lr {lr:g})",
