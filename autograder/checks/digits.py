@@ -111,7 +111,7 @@ def _observe(probe: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def _accuracy_message(what: str, accuracy: float, needed: float, n: int, source: str, advice: str) -> str:
-    data = "the bundled sample's test split" if source == "sample" else "the MNIST test split"
+    data = "the grader's held-out part of the bundled sample" if source == "sample" else "the MNIST test split"
     return (f"{what} on {n:,} held-out digits from {data}: expected an accuracy of at least {needed:.3f}, "
             f"found {accuracy:.3f}: {advice}")
 
