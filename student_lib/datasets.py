@@ -240,13 +240,13 @@ def read_idx(path: Path | str | None) -> np.ndarray:
     return np.array(array.reshape(shape), dtype=array.dtype.newbyteorder("="))
 
 
-def _unpack_idx(src: Path, root: Path, dataset_dir: str) -> Path:
+def _unpack_idx(src: Path, root: Path, dataset_dir: str, names: tuple[str, ...] = _MNIST_FILES) -> Path:
     """Put the four IDX files of folder src (plain or .gz) into root/dataset_dir/raw, uncompressed:
     the layout torchvision.datasets.<dataset_dir> reads. A file already there with the right size
     is kept, so this copies once. Returns root."""
     raw = root / dataset_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    for name in _MNIST_FILES:
+    for name in names:
         source, dst = idx_file(src, name), raw / name
         if source is None:
             raise FileNotFoundError(f"{src} has no {name} (or {name}.gz)")
@@ -265,9 +265,31 @@ def _unpack_idx(src: Path, root: Path, dataset_dir: str) -> Path:
     return root
 
 
+SAMPLE_TEST_MESSAGE = ("the bundled MNIST sample has no test split for notebooks: its held-out digits are kept "
+                       "by the grader, which scores your models on them. Measure accuracy on a validation part of "
+                       "the training split (random_split) instead, or point load_mnist at full MNIST (root=...)")
+
+
+def _empty_idx(path: Path, item_shape: tuple[int, ...]) -> None:
+    """An IDX file of unsigned bytes holding no items (a placeholder torchvision accepts)."""
+    header = bytes([0, 0, 0x08, 1 + len(item_shape)]) + b"".join(
+        n.to_bytes(4, "big") for n in (0, *item_shape))
+    if not (path.is_file() and path.read_bytes() == header):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(header)
+        os.replace(tmp, path)
+
+
 def _unpack_sample(cache: Path) -> Path:
-    """Decompress the bundled sample into cache/mnist-sample/MNIST/raw once; return cache/mnist-sample."""
-    return _unpack_idx(SAMPLE_DIR, cache / "mnist-sample", "MNIST")
+    """Decompress the bundled sample's training digits into cache/mnist-sample/MNIST/raw once; return
+    cache/mnist-sample. The sample ships no test split (the grader holds it): its two test files
+    there hold no digits, which is what torchvision needs to open the training split."""
+    raw = cache / "mnist-sample" / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    _empty_idx(raw / "t10k-images-idx3-ubyte", (28, 28))
+    _empty_idx(raw / "t10k-labels-idx1-ubyte", ())
+    return _unpack_idx(SAMPLE_DIR, cache / "mnist-sample", "MNIST", _MNIST_FILES[:2])
 
 
 def load_mnist(root: str | Path | None = None, train: bool = True, transform: Callable | None = None,
@@ -277,7 +299,8 @@ def load_mnist(root: str | Path | None = None, train: bool = True, transform: Ca
     Looks in ``root`` (else $NNCOURSE_MNIST_ROOT, else the cache folder) for torchvision's
     layout root/MNIST/raw/<IDX files>; any 28x28 IDX files there work, e.g. Fashion-MNIST.
     If none are found and download=True, tries to download into that folder. Otherwise
-    falls back to the bundled sample of real MNIST digits (8,000 train / 2,000 test).
+    falls back to the bundled sample of 8,000 real MNIST training digits; the sample has no test
+    split (its 2,000 held-out digits stay with the grader), so ``train=False`` raises then.
     transform defaults to ToTensor(): image float32 tensor (1, 28, 28) with values in [0, 1].
     When verbose, prints one line saying which data was used.
     """
@@ -299,6 +322,8 @@ def load_mnist(root: str | Path | None = None, train: bool = True, transform: Ca
         dataset = torchvision.datasets.MNIST(where, train=train, transform=transform, download=False)
         message = f"MNIST: full dataset from {where} ({len(dataset):,} {split} images)"
     else:
+        if not train:
+            raise FileNotFoundError(SAMPLE_TEST_MESSAGE)
         try:
             sample_root = _unpack_sample(cache_dir())
         except OSError:  # unwritable cache folder: use the temp folder instead

@@ -128,6 +128,9 @@ def _run_otter_assign(master_path: Path, out_dir: Path) -> None:
         raise BuildError(f"otter assign failed on {master_path.name}: {' | '.join(tail)}")
 
 
+DATA_DIR = "data"  # in a master's folder and its bundle: data only the grader reads
+
+
 def build_assignment(name: str, out_root: Path, *, student: bool = True) -> BuildResult:
     """Build one assignment into ``out_root/assignments/<name>`` and ``out_root/dist/<name>``."""
     source_dir = paths.solutions_dir() / name
@@ -157,6 +160,8 @@ def build_assignment(name: str, out_root: Path, *, student: bool = True) -> Buil
                 test_file.write_text(student_test_file(test_file.read_text(encoding="utf-8")), encoding="utf-8")
         bundle_dir.mkdir(parents=True)
         shutil.copytree(generated / "autograder" / "tests", bundle_dir / "tests")
+        if (source_dir / DATA_DIR).is_dir():  # grader-only data (held-out digits): never in the student pack
+            shutil.copytree(source_dir / DATA_DIR, bundle_dir / DATA_DIR)
         for test_file in sorted((bundle_dir / "tests").glob("*.py")):
             text = test_file.read_text(encoding="utf-8")
             test_file.write_text(f"# {canary(name)}\n{text}", encoding="utf-8")

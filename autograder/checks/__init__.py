@@ -29,6 +29,9 @@ __all__ = [
 
 from autograder.checks.digits import (  # HW4
     check_baseline_accuracy,
+    check_baseline_fitted_on,
+    check_baseline_reported_accuracy,
+    check_train_epoch_mean_loss,
     check_cnn_accuracy,
     check_cnn_architecture,
     check_cnn_output,
@@ -50,6 +53,7 @@ __all__ += [
     "check_digit_batch_format", "check_digit_loader", "check_digit_logits", "check_evaluate_accuracy",
     "check_evaluate_format", "check_evaluate_no_grad", "check_loader_uses_training_split",
     "check_tanh_mlp_layers", "check_train_epoch_accuracy", "check_train_epoch_format", "check_train_epoch_steps",
+    "check_baseline_fitted_on", "check_baseline_reported_accuracy", "check_train_epoch_mean_loss",
 ]
 
 from autograder.checks.activations import (  # HW3

@@ -133,6 +133,7 @@ class GradingContext:
     thresholds: dict[str, float] = field(default_factory=dict)
     budgets: dict[str, float] = field(default_factory=dict)
     probe_timeout: float | None = None
+    data_dir: str = ""  # the bundle's grader-only data folder (hidden from the student's process); "" if none
     measurements: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)  # PNGs shown with a failing test's message
     local_names: dict[int, str] = field(default_factory=dict)  # student's kernel: id(object) -> notebook name

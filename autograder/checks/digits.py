@@ -10,24 +10,28 @@ profile's budgets: ``train_digits`` (how many training digits), ``mlp_epochs``, 
 With full MNIST the thresholds are the profile's ``<name>``; with the sample a profile may give
 ``<name>_sample`` instead.
 
-Limit, stated plainly: the bundled sample ships inside ``student_lib`` (its test split too, which
-``load_mnist(train=False)`` returns), so a submission that deliberately opens those files can read
-the held-out labels. The notebook never loads that split, q1's hidden test fails a training loader
-that serves test digits, and the accuracy checks train fresh models themselves, so an honest
-mistake cannot profit; a deliberate lookup of the test files is not detected.
+Where the digits are. Training digits: the bundled sample in ``student_lib`` (8,000), which
+notebooks load too. Held-out digits: the sample's other 2,000 live with the grader only, in the
+master's ``data/mnist-heldout/`` folder, which the build copies into the grading bundle (hidden from
+the student's process by the sandbox; never in a package the student can import). The grader reads
+them here and never sends them to the student's process: trained models come back captured and are
+replayed here, and the scikit-learn baseline comes back as its fitted arrays.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from autograder.checks.base import CheckFailed, budget, current, fail, label, observe, record, rng, seed_for
 from autograder.checks.classification import refuse_probabilities
-from autograder.checks.verified import replay_batches
+from autograder.checks.diagnose import constant_predictions, optimizer_misuse
+from autograder.checks.replay import Captured, _packet, flow, output_node, reaches
+from autograder.checks.verified import capture as capture_model, replay_batches, sklearn_predict
 from autograder.checks.reference import layer_shapes, layer_values, linear_widths, mlp_formula, mlp_spec, random_mlp
 from student_lib.datasets import idx_file, read_idx
 
@@ -43,13 +47,30 @@ DEVICE_HINT = ("; the grader runs your code on the device it passes in: move ten
 
 # --- the digits the grader holds ---------------------------------------------------------------
 
+HELDOUT_DIR = "mnist-heldout"  # in the grading bundle's data folder
+
+
 def digit_folder() -> tuple[str, str]:
-    """(folder of IDX files, "full" | "sample"): full MNIST when the profile allows it and it is present."""
+    """(folder of training IDX files, "full" | "sample"): full MNIST when the profile allows it and it is present."""
     from student_lib import datasets
 
     if budget("full_mnist", 0) >= 1 and datasets.mnist_source() == "full":
         return str(datasets._candidate_root(None) / "MNIST" / "raw"), "full"
     return str(datasets.SAMPLE_DIR), "sample"
+
+
+def heldout_folder(source: str) -> str:
+    """The folder of the held-out (``t10k``) IDX files for ``source``: full MNIST's own, or the
+    grading bundle's ``data/mnist-heldout`` for the sample (in a development checkout, the master's)."""
+    if source == "full":
+        return digit_folder()[0]
+    from autograder import paths
+
+    for folder in (Path(current().data_dir) / HELDOUT_DIR if current().data_dir else None,
+                   paths.solutions_dir() / "hw04" / "data" / HELDOUT_DIR):
+        if folder is not None and idx_file(folder, "t10k-labels-idx1-ubyte") is not None:
+            return str(folder)
+    raise RuntimeError("the grader's held-out digits are missing: rebuild the bundle (nncourse build hw04)")
 
 
 @functools.lru_cache(maxsize=4)
@@ -59,9 +80,9 @@ def _split(folder: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def heldout_digits(folder: str) -> tuple[np.ndarray, np.ndarray]:
-    """The test split (or a grader-seeded part of it, ``heldout_digits`` long): uint8 (n, 28, 28), int64 (n,)."""
-    images, labels = _split(folder, "t10k")
+def heldout_digits(source: str) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out split (or a grader-seeded part of it, ``heldout_digits`` long): uint8 (n, 28, 28), int64 (n,)."""
+    images, labels = _split(heldout_folder(source), "t10k")
     n = int(budget("heldout_digits", len(images)))
     if n < len(images):
         chosen = np.sort(rng("heldout").permutation(len(images))[:n])
@@ -90,7 +111,7 @@ def _observe(probe: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def _accuracy_message(what: str, accuracy: float, needed: float, n: int, source: str, advice: str) -> str:
-    data = "the bundled sample's test split" if source == "sample" else "the MNIST test split"
+    data = "the grader's held-out part of the bundled sample" if source == "sample" else "the MNIST test split"
     return (f"{what} on {n:,} held-out digits from {data}: expected an accuracy of at least {needed:.3f}, "
             f"found {accuracy:.3f}: {advice}")
 
@@ -153,9 +174,8 @@ def check_loader_uses_training_split(loader: Any, max_batches: int = 4) -> None:
     images = np.concatenate(pixels)
     as_bytes = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
     marks = [hashlib.sha1(image.tobytes()).digest() for image in as_bytes]
-    folder = str(SAMPLE_DIR)
-    test = sum(mark in _fingerprints(folder, "t10k") for mark in marks)
-    train = sum(mark in _fingerprints(folder, "train") for mark in marks)
+    test = sum(mark in _fingerprints(heldout_folder("sample"), "t10k") for mark in marks)
+    train = sum(mark in _fingerprints(str(SAMPLE_DIR), "train") for mark in marks)
     if test:
         fail(f"{label(loader)}: {test} of the first {len(marks)} digits it gives come from the test split: "
              "train on load_mnist(train=True) only and keep the test split for the final evaluation")
@@ -166,29 +186,128 @@ def check_loader_uses_training_split(loader: Any, max_batches: int = 4) -> None:
 
 # --- q2: the scikit-learn baseline -------------------------------------------------------------
 
-def check_baseline_accuracy(model: Any, reported: Any, *, threshold_name: str) -> None:
-    """A fitted LogisticRegression on 784 pixels in [0, 1] reaches the threshold on held-out digits."""
-    kind = observe("describe", model)
-    if not kind["has_predict"]:
-        fail(f"{label(model)} should be a fitted scikit-learn LogisticRegression, found a {kind['type']}")
-    folder, source = digit_folder()
-    images, labels = heldout_digits(folder)
-    predicted = np.asarray(_observe("sklearn_predict_digits", model, images)).reshape(-1)
-    if predicted.shape != labels.shape:
-        fail(f"{label(model)}.predict on {len(images)} digits returned {predicted.size} labels")
-    accuracy = float(np.mean(predicted.astype(np.int64) == labels))
+# settings of the student's LogisticRegression the grader copies when it refits one (bounded below)
+REFIT_SETTINGS = ("C", "penalty", "solver", "max_iter", "tol", "fit_intercept", "intercept_scaling",
+                  "class_weight", "l1_ratio", "random_state", "dual")
+
+
+def _baseline(model: Any) -> dict:
+    """The fitted arrays and settings of the student's LogisticRegression, or a failure saying what it is."""
+    fitted = _observe("sklearn_fitted", model)
+    if not fitted.get("exact") or fitted.get("kind") != "linear":
+        fail(f"{label(model)} should be a fitted scikit-learn LogisticRegression, found a {fitted.get('type')}: "
+             "fit LogisticRegression(max_iter=200) itself, not another model or a subclass")
+    if np.asarray(fitted["coef"]).shape[-1] != 784:
+        fail(f"{label(model)} was fitted on {np.asarray(fitted['coef']).shape[-1]} features per digit: flatten "
+             "the images to (n, 784)")
+    return fitted
+
+
+def _baseline_predictions(fitted: dict, images: np.ndarray, subject: str) -> np.ndarray:
+    """The baseline's classes for ``images`` (uint8 or floats in [0, 1]), computed here from its arrays."""
+    array = np.asarray(images)
+    X = array.reshape(len(array), 784).astype(np.float64)
+    if array.dtype == np.uint8:
+        X /= 255.0
+    return np.asarray(sklearn_predict(fitted, X, subject)).astype(np.int64)
+
+
+def check_baseline_accuracy(model: Any, *, threshold_name: str) -> None:
+    """The fitted LogisticRegression, predicting with its own arrays here, reaches the threshold on held-out digits."""
+    fitted = _baseline(model)
+    _, source = digit_folder()
+    images, labels = heldout_digits(source)
+    predicted = _baseline_predictions(fitted, images, label(model))
+    accuracy = float(np.mean(predicted == labels))
     needed = digit_threshold(threshold_name, source)
     record("baseline accuracy", accuracy, needed)
     if accuracy < needed:
+        cause = constant_predictions(predicted, labels)
         fail(_accuracy_message(label(model), accuracy, needed, len(labels), source,
-                               "fit it on flattened training digits scaled to [0, 1] (shape (n, 784)), "
-                               "with enough digits and iterations"))
+                               cause or "fit it on flattened training digits scaled to [0, 1] (shape (n, 784))"))
+
+
+def _dataset_digits(dataset: Any, count: int) -> tuple[np.ndarray, np.ndarray]:
+    seen = _observe("dataset_digits", dataset, count)
+    images = np.asarray(seen["images"])
+    labels = np.asarray(seen["labels"]).reshape(-1).astype(np.int64)
+    if images.ndim < 2 or images.size != len(images) * 784 or len(labels) != len(images):
+        fail(f"{label(dataset)} should hold (image, label) pairs with 28 x 28 images, found images of shape "
+             f"{images.shape[1:]}")
+    return images.reshape(len(images), 784), labels
+
+
+_refits: dict[str, Any] = {}
+
+
+def _refit(settings: dict, X: np.ndarray, y: np.ndarray) -> Any:
+    """A LogisticRegression with ``settings`` fitted here on (X, y); kept for the next submission alike."""
+    import json
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode() + X.tobytes() + y.tobytes()).hexdigest()
+    if key not in _refits:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if len(_refits) >= 4:
+                _refits.clear()
+            _refits[key] = LogisticRegression(**settings).fit(X, y)
+    return _refits[key]
+
+
+def _refit_settings(fitted: dict, subject: str) -> dict:
+    settings = {k: v for k, v in (fitted.get("params") or {}).items() if k in REFIT_SETTINGS}
+    iterations, tol = settings.get("max_iter", 100), settings.get("tol", 1e-4)
+    if not isinstance(iterations, int) or not 1 <= iterations <= 10_000 or not isinstance(tol, (int, float)) or tol < 1e-8:
+        fail(f"{subject}: the grader refits LogisticRegression with your settings and accepts max_iter up to "
+             f"10,000 and tol from 1e-8, found max_iter={iterations!r}, tol={tol!r}")
+    return settings
+
+
+def check_baseline_fitted_on(model: Any, dataset: Any, *, count: int, threshold_name: str) -> None:
+    """The baseline was fitted on the first ``count`` digits of ``dataset``: a LogisticRegression with the
+    student's settings, fitted here on those digits, predicts the same class for at least the threshold's
+    share of the held-out digits (the same digits in any order agree on 99.9 %, other digits on about 90 %)."""
+    fitted = _baseline(model)
+    X, y = _dataset_digits(dataset, count)
+    if len(X) < count:
+        fail(f"{label(dataset)} holds {len(X):,} digits; the baseline is fitted on its first {count:,}")
+    refit = _refit(_refit_settings(fitted, label(model)), X.astype(np.float32), y)
+    _, source = digit_folder()
+    agreement = digit_threshold(threshold_name, source)
+    images, _ = heldout_digits(source)
+    X_held = images.reshape(len(images), 784).astype(np.float32) / np.float32(255.0)
+    ours = refit.predict(X_held).astype(np.int64)
+    theirs = _baseline_predictions(fitted, images, label(model))
+    same = float(np.mean(ours == theirs))
+    record("baseline agreement", same, agreement)
+    if same < agreement:
+        fail(f"{label(model)}: a LogisticRegression with its settings, fitted by the grader on the first {count:,} "
+             f"digits of {label(dataset)}, predicts the same digit as yours for {same:.1%} of {len(images):,} "
+             f"held-out digits; at least {agreement:.0%} was expected: fit it on exactly those {count:,} digits "
+             "(a DataLoader with batch_size=2000, not shuffled), not on other, fewer or more digits")
+
+
+def check_baseline_reported_accuracy(model: Any, reported: Any, dataset: Any, *, limit: int = 10_000) -> None:
+    """``reported`` is the baseline's accuracy on all of ``dataset``, recomputed here from its arrays."""
+    fitted = _baseline(model)
+    X, y = _dataset_digits(dataset, limit)
+    accuracy = float(np.mean(_baseline_predictions(fitted, X.astype(np.float32), label(model)) == y))
     value = observe("value", reported)
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         value = float(value.reshape(()))
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        fail(f"{label(reported)} should be the baseline's validation accuracy as a fraction between 0 and 1, "
-             f"found {value!r}")
+    what = (f"{label(reported)}: {label(model)} classifies {accuracy:.4f} of the {len(y):,} digits of "
+            f"{label(dataset)} correctly (recomputed by the grader)")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        fail(f"{what}; found {value!r}, not a number: store the accuracy as a Python float")
+    if abs(value - accuracy) <= 0.5 / len(y) + 1e-9:
+        return
+    if abs(value - 100 * accuracy) <= 50 / len(y) + 1e-6:
+        fail(f"{what}; found {value:.4g}, a percentage: store the fraction between 0 and 1")
+    fail(f"{what}; found {value:.4f}: compute it with {label(model)}.score on all of {label(dataset)}'s "
+         "digits, flattened to (n, 784)")
 
 
 # --- q3: the MLP -------------------------------------------------------------------------------
@@ -240,16 +359,17 @@ def check_digit_logits(model: Any, *, args: list | tuple = ()) -> None:
 
 # --- q4: evaluate ------------------------------------------------------------------------------
 
-def _evaluation_case(n: int = 150, batch_size: int = 64) -> dict:
-    """A grader model, images with clear predictions, labels with exactly ``right`` of ``n`` correct."""
+def _evaluation_case(n: int = 150, batch_size: int = 64, share: float = 0.65, tag: str = "eval-data") -> dict:
+    """A grader model, images with clear predictions, labels with exactly ``right`` of ``n`` correct
+    (``right`` a little over ``share`` of ``n``, drawn from the grader's seed)."""
     layers = random_mlp(linear_widths(EVAL_SPEC), "eval-model")
-    generator = rng("eval-data")
+    generator = rng(tag)
     images = generator.integers(0, 256, size=(3 * n, 28, 28)).astype(np.uint8)
     scores = mlp_formula(layers, images.reshape(len(images), -1).astype(np.float32) / 255.0, "tanh")
     top2 = np.sort(scores, axis=1)[:, -2:]
     keep = np.flatnonzero(top2[:, 1] - top2[:, 0] > 1e-3)[:n]
     images, predicted = images[keep], scores[keep].argmax(axis=1)
-    right = int(0.65 * n) + int(generator.integers(0, 10))
+    right = int(share * n) + int(generator.integers(0, 10))
     for _ in range(20):
         correct = np.zeros(n, dtype=bool)
         correct[generator.choice(n, size=right, replace=False)] = True
@@ -282,9 +402,15 @@ def check_evaluate_format(fn: Any) -> None:
 
 
 def check_evaluate_accuracy(fn: Any) -> None:
-    """On a grader model with dropout whose accuracy is known, ``fn`` returns exactly that accuracy."""
-    case = _evaluation_case()
-    seen = _run_evaluate(fn, case)
+    """On two grader models with dropout whose accuracies are known (and differ), ``fn`` returns exactly
+    those accuracies: a constant, or a number computed from anything but the loader, cannot match both."""
+    cases = [_evaluation_case(), _evaluation_case(n=110, batch_size=48, share=0.8, tag="eval-data-2")]
+    runs = [_run_evaluate(fn, case) for case in cases]
+    for case, seen in zip(cases, runs):
+        _judge_evaluation(fn, case, seen)
+
+
+def _judge_evaluation(fn: Any, case: dict, seen: dict) -> None:
     value, expected = seen["value"], case["expected"]
     what = (f"{label(fn)} on a grader model that classifies {round(expected * case['n'])} of {case['n']} digits "
             f"correctly (batches of {case['batch_size']})")
@@ -292,6 +418,9 @@ def check_evaluate_accuracy(fn: Any) -> None:
         fail(f"{what}: the model's parameters changed during evaluation: evaluate must not train")
     if abs(value - expected) <= 1e-4:
         return
+    if not seen["calls"]:
+        fail(f"{what}: expected {expected:.4f}, found {value:.4f}, without calling the model: compute the "
+             "accuracy from the model's predictions on the loader's batches")
     if any(call["training"] for call in seen["calls"]):
         fail(f"{what}: expected {expected:.4f}, found {value:.4f}: the model ran in training mode, where "
              "dropout changes its predictions: call model.eval() before the loop")
@@ -372,38 +501,71 @@ def check_train_epoch_format(fn: Any) -> None:
     _mean_loss(seen["result"], f"{label(fn)}(model, loader, loss_fn, optimizer, device)")
 
 
+def _epoch_what(fn: Any, case: dict) -> str:
+    return (f"{label(fn)} on a grader model with {len(case['x'])} digits in batches of {case['batch_size']} "
+            f"(plain SGD, lr {case['lr']})")
+
+
 def check_train_epoch_steps(fn: Any, *, tolerance: float = 2e-4) -> None:
-    """One epoch of ``fn`` on a grader linear model equals mini-batch SGD: one step per batch, fresh gradients."""
+    """One epoch of ``fn`` on a grader linear model, with the grader's SGD (lr 0.5) and batches of 32
+    (neither the notebook's), equals mini-batch SGD: one step per batch, fresh gradients, the optimizer's lr."""
     case = _epoch_case()
     seen = _run_epoch(fn, case)
-    what = (f"{label(fn)} on a grader model with {len(case['x'])} digits in batches of {case['batch_size']} "
-            f"(plain SGD, lr {case['lr']})")
+    what = _epoch_what(fn, case)
     batches = -(-len(case["x"]) // case["batch_size"])
     if any(not call["training"] for call in seen["calls"]):
         fail(f"{what}: the model ran in eval mode: call model.train() at the start of the epoch")
+    misuse = optimizer_misuse(seen.get("events") or [])
     if seen["steps"] != batches:
-        fail(f"{what}: expected {batches} optimizer steps, one per batch, found {seen['steps']}")
-    reference, losses = _reference_epoch(case["W"].astype(np.float64), case["b"].astype(np.float64),
-                                         case["x"], case["labels"], case["batch_size"], case["lr"])
+        fail(f"{what}: expected {batches} optimizer steps, one per batch, found {seen['steps']}"
+             + (f": {misuse}" if misuse else ": step the optimizer it is given, once per batch"))
+    reference, _ = _reference_epoch(case["W"].astype(np.float64), case["b"].astype(np.float64),
+                                    case["x"], case["labels"], case["batch_size"], case["lr"])
 
     def matches(expected: list) -> bool:
         return all(np.max(np.abs(np.asarray(found[0]) - W)) <= tolerance
                    and np.max(np.abs(np.asarray(found[1]) - b)) <= tolerance
                    for found, (W, b) in zip(seen["snapshots"], expected))
 
-    if not matches(reference):
-        accumulated, _ = _reference_epoch(case["W"].astype(np.float64), case["b"].astype(np.float64),
-                                          case["x"], case["labels"], case["batch_size"], case["lr"], accumulate=True)
-        if matches(accumulated):
-            fail(f"{what}: from the second batch on the updates add up the gradients of earlier batches: call "
-                 "optimizer.zero_grad() before loss.backward() in every batch")
-        fail(f"{what}: the parameters after the steps differ from mini-batch gradient descent: for every batch "
-             "zero the gradients, compute loss_fn(model(images), labels), call loss.backward(), then optimizer.step()")
+    if matches(reference):
+        return
+    if misuse:
+        fail(f"{what}: the parameters after the steps differ from mini-batch gradient descent: {misuse}")
+    accumulated, _ = _reference_epoch(case["W"].astype(np.float64), case["b"].astype(np.float64),
+                                      case["x"], case["labels"], case["batch_size"], case["lr"], accumulate=True)
+    if matches(accumulated):
+        fail(f"{what}: from the second batch on the updates add up the gradients of earlier batches: call "
+             "optimizer.zero_grad() before loss.backward() in every batch")
+    fail(f"{what}: the parameters after the steps differ from mini-batch gradient descent with the optimizer "
+         "it is given: for every batch zero the gradients, compute loss_fn(model(images), labels), call "
+         "loss.backward(), then optimizer.step()")
+
+
+def check_train_epoch_mean_loss(fn: Any) -> None:
+    """``fn`` returns the mean of its batch losses, each taken before that batch's step; judged on the
+    parameters the student's own loop produced, so a wrong update costs this test nothing."""
+    case = _epoch_case()
+    seen = _run_epoch(fn, case)
+    what = _epoch_what(fn, case)
+    batches = -(-len(case["x"]) // case["batch_size"])
     found = _mean_loss(seen["result"], what)
+    if seen["steps"] not in (0, batches):
+        fail(f"{what}: expected one optimizer step per batch ({batches}), found {seen['steps']}, so the loss "
+             "of each batch cannot be told")
+    start = [case["W"].astype(np.float64), case["b"].astype(np.float64)]
+    states = [start] + [[np.asarray(p, dtype=np.float64) for p in snap] for snap in seen["snapshots"]]
+    size = case["batch_size"]
+    losses = [_softmax_ce(*states[k if seen["steps"] else 0], case["x"][k * size:(k + 1) * size],
+                          case["labels"][k * size:(k + 1) * size])[0] for k in range(batches)]
     expected = float(np.mean(losses))
-    if abs(found - expected) > 1e-3 * max(1.0, abs(expected)):
-        fail(f"{what}: expected the mean of the {batches} batch losses, {expected:.4f}, found {found:.4f}: "
-             "add up loss.item() over the batches and divide by the number of batches")
+    if abs(found - expected) <= 1e-3 * max(1.0, abs(expected)):
+        return
+    if abs(found - losses[-1]) <= 1e-3 * max(1.0, abs(losses[-1])):
+        fail(f"{what}: expected the mean of the {batches} batch losses, {expected:.4f}, found {found:.4f}, "
+             "the last batch's loss: add up loss.item() over the batches and divide by the number of batches")
+    fail(f"{what}: expected the mean of the {batches} batch losses (each computed before its step), "
+         f"{expected:.4f}, found {found:.4f}: add up loss.item() over the batches and divide by the number "
+         "of batches")
 
 
 def check_train_epoch_accuracy(fn: Any, *, threshold_name: str) -> None:
@@ -426,13 +588,15 @@ HELDOUT_BATCH = 500  # held-out digits per replayed forward pass
 def _judge_heldout(seen: dict, metric: str, threshold_name: str, subject: str, trained: str, hint: str) -> None:
     """Fail unless the model trained in the student's process classifies the held-out digits (replayed
     here) at least as well as the profile's threshold; record the margin."""
-    folder, source = digit_folder()
-    images, labels = heldout_digits(folder)
-    accuracy = float(np.mean(_heldout_predictions(seen, images, subject) == labels))
+    _, source = digit_folder()
+    images, labels = heldout_digits(source)
+    predicted = _heldout_predictions(seen, images, subject)
+    accuracy = float(np.mean(predicted == labels))
     needed = digit_threshold(threshold_name, source)
     record(metric, accuracy, needed)
     if accuracy < needed:
-        fail(_accuracy_message(trained, accuracy, needed, len(labels), source, hint))
+        fail(_accuracy_message(trained, accuracy, needed, len(labels), source,
+                               constant_predictions(predicted, labels) or hint))
 
 
 def _heldout_predictions(seen: dict, images: np.ndarray, what: str) -> np.ndarray:
@@ -483,6 +647,72 @@ def check_cnn_architecture(model: Any, *, max_parameters: int) -> None:
              f"convolution's {conv_out:,} outputs: pool after the second convolution too")
     if seen["layers"][-1]["type"] != "Linear":
         fail(f"{label(model)}: the last layer should be nn.Linear giving the 10 class scores")
+    _check_cnn_flow(model, max_parameters)
+
+
+# element-wise non-linearities that count as "an activation after a convolution"
+ACTIVATIONS = frozenset("""relu relu_ leaky_relu leaky_relu_ gelu elu elu_ selu celu silu mish tanh tanh_ sigmoid
+sigmoid_ hardtanh hardtanh_ threshold threshold_ clamp_min clamp_min_ clamp clamp_ _prelu_kernel prelu softplus
+hardswish log_sigmoid_forward""".split())
+CONVOLUTIONS = frozenset(["convolution", "_convolution", "conv2d"])
+LINEAR_MAPS = frozenset(["addmm", "mm", "linear", "matmul"])
+VIEWS = frozenset(["t", "transpose", "permute", "view", "reshape", "_unsafe_view", "expand", "alias", "detach"])
+
+
+def _weighted(nodes: list[dict], kinds: frozenset, captured: Captured) -> list[int]:
+    """Operators of ``kinds`` that read a 2-D or 4-D trainable parameter (through views): the layers."""
+    def parameter(arg: Any, depth: int = 0) -> bool:
+        if isinstance(arg, list):
+            return any(parameter(a, depth) for a in arg)
+        if not (isinstance(arg, dict) and isinstance(arg.get("t"), list)) or depth > 8:
+            return False
+        ref = arg["t"]
+        if ref[:1] == ["p"] and isinstance(ref[1], int) and 0 <= ref[1] < len(captured.parameters):
+            return len(captured.parameters[ref[1]]["shape"]) in (2, 4)
+        if ref[:1] == ["n"] and isinstance(ref[1], int) and ref[1] < len(nodes) and _packet(nodes[ref[1]]["op"]) in VIEWS:
+            return parameter(nodes[ref[1]].get("args"), depth + 1)
+        return False
+
+    return [i for i, node in enumerate(nodes) if _packet(node["op"]) in kinds and parameter(node.get("args"))]
+
+
+def _stored_values(captured: Captured) -> int:
+    """How many values the model keeps or builds outside its trainable parameters (buffers, constants)."""
+    return (sum(int(np.prod(b["shape"])) for b in captured.buffers)
+            + sum(int(np.asarray(c).size) for c in (captured.graph or {}).get("constants", [])))
+
+
+def _check_cnn_flow(model: Any, max_parameters: int) -> None:
+    """From the captured forward pass: the images reach the output only through the first convolution,
+    every path from one convolution to the next layer passes an activation, and no table of
+    non-trainable values larger than the parameter ceiling is read."""
+    captured = capture_model(_observe, model, label(model), shape=(4, 1, 28, 28), low=0.0, high=1.0)
+    nodes = (captured.graph or {}).get("nodes", [])
+    convs = _weighted(nodes, CONVOLUTIONS, captured)
+    linears = [i for i in _weighted(nodes, LINEAR_MAPS, captured) if convs and i > convs[-1]]
+    out = output_node(captured)
+    if len(convs) < 2 or not linears or out is None:
+        fail(f"{label(model)}: its forward pass should run two convolutions and then a Linear layer that gives "
+             f"the output; found {len(convs)} convolution(s) and {len(linears)} Linear layer(s) after them")
+    reads, from_input = flow(captured)
+    activations = {i for i, node in enumerate(nodes) if _packet(node["op"]) in ACTIVATIONS}
+    first, second, last = convs[0], convs[1], linears[-1]
+    if not reaches(reads, {first}, second) or not reaches(reads, {second}, last) or not reaches(reads, {last}, out):
+        fail(f"{label(model)}: the layers should run in order, each on the previous one's output: convolution, "
+             "pooling, convolution, pooling, Linear, whose result forward returns")
+    if reaches(reads, from_input - {first}, out, blocked={first}):
+        fail(f"{label(model)}: forward computes its output from the images without going through the first "
+             "convolution: the class scores should come from the convolutions and the Linear layer alone")
+    for start, end, where in ((first, second, "the first convolution and the second"),
+                              (second, last, "the second convolution and the Linear layer")):
+        if reaches(reads, {start}, end, blocked=activations):
+            fail(f"{label(model)}: between {where} there is no activation on the way (or a path around it): put "
+                 "a ReLU after each convolution (nn.ReLU() or torch.relu), as the question asks")
+    tables = _stored_values(captured)
+    if tables > max_parameters:
+        fail(f"{label(model)}: forward reads {tables:,} stored values that are not trainable parameters (buffers or "
+             f"tensors built in forward), more than the {max_parameters:,}-parameter ceiling: the network must "
+             "compute its answer with its layers, not look it up in a table")
 
 
 def check_cnn_accuracy(model: Any, *, threshold_name: str, max_parameters: int) -> None:
@@ -495,14 +725,21 @@ def check_cnn_accuracy(model: Any, *, threshold_name: str, max_parameters: int) 
     if not seen["trained"]:
         fail(f"{label(model)}() has {seen['parameters']:,} trainable parameters, over the ceiling of "
              f"{max_parameters:,}, so the grader did not train it: size cannot buy accuracy here")
+    stored = _stored_values(Captured.parse(seen["model"], label(model)))
+    if stored > max_parameters:
+        fail(f"{label(model)}() keeps {stored:,} values outside its trainable parameters (buffers or tensors built "
+             f"in forward), over the ceiling of {max_parameters:,}, so the grader does not score it: a table "
+             "cannot buy accuracy here either")
     _judge_heldout(seen, "cnn accuracy", threshold_name, label(model),
                    f"a fresh {label(model)}() trained by the grader for {epochs} epoch(s) on {count:,} "
                    f"training digits (Adam, lr {lr:g})",
-                   "check the layers (a ReLU after each convolution?) and that forward returns logits")
+                   "check that forward returns the Linear layer's logits and that the network learns "
+                   "within this budget (kernel sizes, channel counts)")
 
 
 __all__ = [
-    "check_baseline_accuracy", "check_cnn_accuracy", "check_cnn_architecture", "check_cnn_output",
+    "check_baseline_accuracy", "check_baseline_fitted_on", "check_baseline_reported_accuracy", "check_train_epoch_mean_loss",
+    "check_cnn_accuracy", "check_cnn_architecture", "check_cnn_output",
     "check_digit_batch_format", "check_digit_loader", "check_evaluate_accuracy", "check_evaluate_format",
     "check_digit_logits", "check_evaluate_no_grad", "check_loader_uses_training_split", "check_tanh_mlp_layers",
     "check_train_epoch_accuracy", "check_train_epoch_format", "check_train_epoch_steps",

@@ -121,6 +121,55 @@ class Captured:
         return used
 
 
+def _node_refs(value: Any, found: set[int], inputs: list[bool]) -> None:
+    if isinstance(value, dict) and "t" in value and isinstance(value["t"], list):
+        ref = value["t"]
+        if ref[:1] == ["n"] and len(ref) >= 2 and isinstance(ref[1], int):
+            found.add(ref[1])
+        elif ref == ["x"]:
+            inputs[0] = True
+    elif isinstance(value, list):
+        for v in value:
+            _node_refs(v, found, inputs)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _node_refs(v, found, inputs)
+
+
+def flow(captured: Captured) -> tuple[list[set[int]], set[int]]:
+    """The data flow of a captured forward pass: for each operator, the earlier operators whose results
+    it reads; and the operators that read the input directly."""
+    nodes = (captured.graph or {}).get("nodes", [])
+    reads: list[set[int]] = []
+    from_input: set[int] = set()
+    for index, node in enumerate(nodes):
+        found: set[int] = set()
+        inputs = [False]
+        _node_refs([node.get("args"), node.get("kwargs")], found, inputs)
+        reads.append({i for i in found if i < index})
+        if inputs[0]:
+            from_input.add(index)
+    return reads, from_input
+
+
+def reaches(reads: list[set[int]], sources: set[int], target: int, blocked: set[int] = frozenset()) -> bool:
+    """Whether the result of ``target`` depends on any of ``sources`` along a path that passes through
+    none of the ``blocked`` operators (``sources`` themselves are where paths start)."""
+    live = set(sources)
+    for index in range(min(sources, default=len(reads)) + 1, target + 1):
+        if index in blocked or index in live:
+            continue
+        if reads[index] & live:
+            live.add(index)
+    return target in live
+
+
+def output_node(captured: Captured) -> int | None:
+    """The operator whose result the forward pass returns (None when it returns its input or a constant)."""
+    ref = (captured.graph or {}).get("output")
+    return ref[1] if isinstance(ref, list) and ref[:1] == ["n"] and len(ref) >= 2 and isinstance(ref[1], int) else None
+
+
 def _packet(op: Any) -> str:
     match = _OP.match(op) if isinstance(op, str) else None
     return match.group(1) if match else str(op)

@@ -134,7 +134,7 @@ def run_tests(session: StudentSession, assignment: Assignment, options: GradeOpt
         ctx = GradingContext(session=session, seed=config.seed if options.seed is None else options.seed,
                              secret=config.secret, test_name=case.name,
                              thresholds=profile.thresholds, budgets=profile.budgets,
-                             probe_timeout=config.probe_timeout)
+                             probe_timeout=config.probe_timeout, data_dir=str(assignment.bundle / "data"))
         try:
             outcome = run_case(case, ctx)
         except SessionDead as exc:

@@ -54,6 +54,29 @@ def loader_batches(loader: Any, max_batches: int = 2) -> dict:
             "batch_size": int(getattr(loader, "batch_size", 0) or 0)}
 
 
+@probe
+def dataset_digits(dataset: Any, count: int) -> dict:
+    """The first ``count`` (image, label) items of a student's dataset (a ``random_split`` part), in order:
+    images as float32 arrays as the dataset gives them, labels as integers."""
+    import torch
+
+    if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        raise WrongType(f"expected a dataset of (image, label) pairs, found a {type_name(dataset)}")
+    images, labels = [], []
+    for i in range(min(len(dataset), int(count))):
+        item = dataset[i]
+        if not isinstance(item, (tuple, list)) or len(item) != 2 or type(item[0]) is not torch.Tensor:
+            raise WrongType("each item should be a pair (image tensor, label)")
+        images.append(item[0].detach().to(torch.float32).reshape(-1))
+        labels.append(int(item[1]))
+    if not images:
+        raise WrongType("the dataset is empty")
+    sizes = {t.numel() for t in images}
+    if len(sizes) != 1:
+        raise WrongType("its images differ in size")
+    return {"images": torch.stack(images).cpu().numpy(), "labels": np.asarray(labels, dtype=np.int64)}
+
+
 def _training_digits(folder: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     images = read_idx(idx_file(folder, "train-images-idx3-ubyte"))
     labels = read_idx(idx_file(folder, "train-labels-idx1-ubyte"))

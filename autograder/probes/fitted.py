@@ -28,11 +28,25 @@ def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list) -> 
             "eval_model": capture_module(model, [int(n) for n in eval_shape])}
 
 
+def _plain_settings(model: Any) -> dict:
+    """The estimator's constructor settings that are plain values (numbers, strings, None, flat dicts)."""
+    settings = {}
+    for key, value in dict(vars(model)).items():
+        if key.endswith("_") or key.startswith("_"):
+            continue  # fitted attributes and private state
+        if value is None or type(value) in (bool, int, float, str):
+            settings[str(key)] = value
+        elif type(value) is dict and all(type(k) in (int, str) and type(v) in (int, float) for k, v in value.items()):
+            settings[str(key)] = {str(k): v for k, v in value.items()}
+    return settings
+
+
 @probe
 def sklearn_fitted(model: Any) -> dict:
     """The fitted arrays of a scikit-learn classifier, for the grader to predict with its own code:
     a linear classifier's ``coef_``, ``intercept_`` and ``classes_``, or an MLPClassifier's weights."""
     from sklearn.base import BaseEstimator
+    from sklearn.linear_model import LogisticRegression
     from sklearn.linear_model._base import LinearClassifierMixin
     from sklearn.neural_network import MLPClassifier
 
@@ -46,6 +60,7 @@ def sklearn_fitted(model: Any) -> dict:
         raise WrongType("the model's classes should be numbers")
     if isinstance(model, LinearClassifierMixin):
         return {"kind": "linear", "type": kind.__name__, "classes": classes,
+                "exact": kind is LogisticRegression, "params": _plain_settings(model),
                 "coef": np.asarray(model.coef_, dtype=np.float64),
                 "intercept": np.asarray(model.intercept_, dtype=np.float64).reshape(-1)}
     if isinstance(model, MLPClassifier):

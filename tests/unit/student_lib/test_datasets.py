@@ -172,10 +172,9 @@ def test_load_mnist_falls_back_to_bundled_sample_in_cache(tmp_path, clean_env, c
     empty = tmp_path / "empty"
     assert datasets.mnist_source(empty) == "sample"
     train = datasets.load_mnist(empty, train=True)
-    test = datasets.load_mnist(empty, train=False, verbose=False)
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "bundled sample" in out and "8,000 training images" in out
-    assert (len(train), len(test)) == (8000, 2000)
+    assert len(train) == 8000
     image, label = train[0]
     assert image.shape == (1, 28, 28) and image.dtype == torch.float32
     assert 0.0 <= image.min() and image.max() <= 1.0 and image.max() > 0.5
@@ -210,13 +209,21 @@ def test_load_mnist_failed_download_falls_back_to_sample(tmp_path, clean_env, mo
 
     monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
     with pytest.warns(UserWarning, match="download"):
-        ds = datasets.load_mnist(tmp_path / "nothing", train=False, download=True, verbose=False)
-    assert len(ds) == 2000
+        ds = datasets.load_mnist(tmp_path / "nothing", train=True, download=True, verbose=False)
+    assert len(ds) == 8000
+
+
+def test_bundled_sample_has_no_test_split(tmp_path, clean_env):
+    """The sample's held-out digits stay with the grader (solutions/hw04/data): student_lib ships none."""
+    assert not list(datasets.SAMPLE_DIR.glob("t10k-*"))
+    with pytest.raises(FileNotFoundError, match="kept by the grader"):
+        datasets.load_mnist(tmp_path / "empty", train=False, verbose=False)
 
 
 def test_bundled_sample_unpacks_to_the_gzip_contents(tmp_path):
     root = datasets._unpack_sample(tmp_path)
-    name = "t10k-labels-idx1-ubyte"
+    name = "train-labels-idx1-ubyte"
     with gzip.open(datasets.SAMPLE_DIR / f"{name}.gz", "rb") as f:
         assert (root / "MNIST" / "raw" / name).read_bytes() == f.read()
+    assert datasets.read_idx(root / "MNIST" / "raw" / "t10k-images-idx3-ubyte").shape == (0, 28, 28)
     assert not list((root / "MNIST" / "raw").glob("*.tmp"))
