@@ -82,21 +82,27 @@ def check_loop_history_format(fn: Any) -> None:
 def check_loop_learns_line(fn: Any, *, threshold_name: str = "line_tolerance", lines: int = 3,
                            epochs: int = 800, lr: float = 0.01) -> None:
     """On fresh lines (never the notebook's), the loop's L1 + SGD training lands the model's weight
-    and bias within the profile's tolerance of the line's slope and intercept, on every line.
+    and bias within the profile's tolerance of the line's slope and intercept, on every line, and
+    every step of the way is a gradient-descent step (so values written in by any other means earn
+    nothing).
 
     The model starts 0.2 to 0.6 away from each line in slope and in intercept, tilted, so a loop that
     does not train cannot pass, nor one that descends the mean squared error instead. Every line is run and recorded before the verdict, so the margin report
     shows the worst line.
     """
     tolerance = threshold(threshold_name)
-    distances = []
+    distances, problems = [], []
     for k in range(lines):
         line = grader_line(f"line-{k}")
-        seen = _run_loop(fn, line, epochs=epochs, lr=lr, every=100)
+        seen = _run_loop(fn, line, epochs=epochs, lr=lr, every=100, watch=True)
         weight, bias = (float(np.asarray(v).reshape(-1)[0]) for v in seen["after"])
         distance = max(abs(weight - line["slope"]), abs(bias - line["intercept"]))
         record("distance from the grader's line", distance, tolerance, higher_is_better=False)
         distances.append(distance)
+        problems.append(_off_course(fn, seen, line, epochs=epochs, lr=lr, every=100))
+    if any(problems):
+        fail(f"the values the model ends with must come from the training the question asks for, but "
+             f"{next(p for p in problems if p)}")
     if not max(distances) <= tolerance:
         fail(f"{label(fn)}: trained for {epochs} epochs with lr={lr} on fresh straight lines (40 "
              f"training points each), the model's weight and bias ended up to {max(distances):.3f} away "
@@ -195,6 +201,30 @@ def _why_off_course(seen: dict, state: np.ndarray, step: np.ndarray, line: dict,
             "torch.optim.SGD(model.parameters(), lr=lr)")
 
 
+def _off_course(fn: Any, seen: dict, line: dict, *, epochs: int, lr: float, every: int) -> str | None:
+    """Why the run ``seen`` was not ``epochs`` steps of gradient descent on the L1 loss of the training
+    data with step ``lr``, as a message; None when it was. Every step is computed by the grader from
+    the parameters the model had before it."""
+    X_train, y_train = line["data"][0], line["data"][1]
+    states = _states(seen)
+    call = f"{label(fn)}(..., epochs={epochs}, lr={lr:g}, every={every})"
+    for k in range(min(epochs, len(states) - 1)):
+        expected = states[k] - lr * _gradient(states[k], X_train, y_train)
+        if np.all(np.abs(states[k + 1] - expected) <= _step_tolerance(states[k], X_train, y_train, lr)):
+            continue
+        why = _why_off_course(seen, states[k], states[k + 1] - states[k], line, lr)
+        return (f"{call}: step {k + 1} moved (weight, bias) from ({states[k][0]:.4f}, {states[k][1]:.4f}) to "
+                f"({states[k + 1][0]:.4f}, {states[k + 1][1]:.4f}); gradient descent on the L1 loss of the "
+                f"training data gives ({expected[0]:.4f}, {expected[1]:.4f}): {why}")
+    if len(states) != epochs + 1:
+        moved = len(states) - 1
+        why = _why_off_course(seen, states[-1], np.zeros(2), line, lr) if moved < epochs else (
+            "take exactly one optimizer step per epoch, no more")
+        return (f"{call}: the model's parameters changed {moved} times; expected one gradient-descent step "
+                f"per epoch, {epochs} in all: {why}")
+    return None
+
+
 def check_loop_follows_gradient_descent(fn: Any, *, epochs: int = 23, lr: float = 0.03, every: int = 4) -> None:
     """Called with an lr, epochs and every unlike the notebook's, the loop moves the parameters, epoch
     by epoch, exactly as full-batch gradient descent on the L1 loss of the training data does.
@@ -205,30 +235,26 @@ def check_loop_follows_gradient_descent(fn: Any, *, epochs: int = 23, lr: float 
     learning rates recorded in the student's process name the cause.
     """
     line = grader_line("trajectory")
-    X_train, y_train = line["data"][0], line["data"][1]
     seen = _run_loop(fn, line, epochs=epochs, lr=lr, every=every, watch=True)
     _history(fn, seen, epochs, every)
-    states = _states(seen)
-    call = f"{label(fn)}(..., epochs={epochs}, lr={lr:g}, every={every})"
-    for k in range(min(epochs, len(states) - 1)):
-        expected = states[k] - lr * _gradient(states[k], X_train, y_train)
-        if np.all(np.abs(states[k + 1] - expected) <= _step_tolerance(states[k], X_train, y_train, lr)):
-            continue
-        why = _why_off_course(seen, states[k], states[k + 1] - states[k], line, lr)
-        fail(f"{call}: step {k + 1} moved (weight, bias) from ({states[k][0]:.4f}, {states[k][1]:.4f}) to "
-             f"({states[k + 1][0]:.4f}, {states[k + 1][1]:.4f}); gradient descent on the L1 loss of the "
-             f"training data gives ({expected[0]:.4f}, {expected[1]:.4f}): {why}")
-    if len(states) != epochs + 1:
-        moved = len(states) - 1
-        why = _why_off_course(seen, states[-1], np.zeros(2), line, lr) if moved < epochs else (
-            "take exactly one optimizer step per epoch, no more")
-        fail(f"{call}: the model's parameters changed {moved} times; expected one gradient-descent step per "
-             f"epoch, {epochs} in all: {why}")
+    problem = _off_course(fn, seen, line, epochs=epochs, lr=lr, every=every)
+    if problem:
+        fail(problem)
 
 
 def check_loop_test_without_gradients(fn: Any, *, epochs: int = 20, every: int = 5, lr: float = 0.02) -> None:
-    """The test data only goes through the model with gradients disabled (and so is never trained on)."""
+    """Data provenance: the forward passes made with gradients enabled (those training learns from)
+    are given X_train and nothing else, and the test data only goes through the model with gradients
+    disabled (and so is never trained on)."""
     seen = _run_loop(fn, grader_line("no-grad"), epochs=epochs, lr=lr, every=every)
+    with_gradients = [entry["input"] for entry in seen["trace"] if entry["grad"]]
+    if TRAIN not in with_gradients:
+        fail(f"{label(fn)}: no forward pass on X_train ran with gradients enabled, so nothing was learned "
+             "from the training data: compute model(X_train) with gradients on, then backward() and step()")
+    others = sum(i not in (TRAIN, TEST) for i in with_gradients)
+    if others:
+        fail(f"{label(fn)}: {others} forward passes with gradients enabled were given data that is neither "
+             "X_train nor X_test (X_train joined with other data?): train on X_train and y_train alone")
     on_test = [entry for entry in seen["trace"] if entry["input"] == TEST]
     if not on_test:
         fail(f"{label(fn)}: no forward pass on X_test was seen: compute the test predictions as "

@@ -327,8 +327,11 @@ def test_loop_that_is_not_gradient_descent_fails_with_its_cause():
 
 
 def test_loop_bugs_fail():
-    assert "ended up" in fails(check_loop_learns_line, make_loop(zero_grad=False))
-    assert "ended up" in fails(check_loop_learns_line, make_loop(loss_fn=nn.MSELoss))
+    assert "never reset" in fails(check_loop_learns_line, make_loop(zero_grad=False))
+    assert "the mean squared error" in fails(check_loop_learns_line, make_loop(loss_fn=nn.MSELoss))
+    assert "must come from the training" in fails(check_loop_learns_line, loop_slides_to_least_squares)
+    assert "no forward pass on X_train ran with gradients" in fails(check_loop_test_without_gradients,
+                                                                    loop_slides_to_least_squares)
     assert "mean absolute error" in fails(check_loop_records_losses, make_loop(loss_fn=nn.MSELoss))
     assert "ran with gradients enabled" in fails(check_loop_test_without_gradients,
                                                  make_loop(test_no_grad=False))
