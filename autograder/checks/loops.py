@@ -112,9 +112,9 @@ def check_loop_learns_line(fn: Any, *, threshold_name: str = "line_tolerance", l
 
 
 def _states(seen: dict) -> list[np.ndarray]:
-    """The parameter values the model went through, in order, without repeats."""
+    """The parameter values the model went through, from the grader's start, in order, without repeats."""
     states: list[np.ndarray] = []
-    for values in [entry["parameters"] for entry in seen["trace"]] + [seen["after"]]:
+    for values in [seen["before"]] + [entry["parameters"] for entry in seen["trace"]] + [seen["after"]]:
         flat = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1) for v in values])
         if not states or not np.array_equal(flat, states[-1]):
             states.append(flat)
@@ -172,7 +172,11 @@ def _why_off_course(seen: dict, state: np.ndarray, step: np.ndarray, line: dict,
     """The cause of a wrong step that the observations establish, as a sentence (or a neutral one)."""
     X_train, y_train, X_test, y_test = line["data"]
     trained_on = {entry["input"] for entry in seen["trace"] if entry["grad"]}
-    if trained_on and TRAIN not in trained_on:
+    if not trained_on:
+        return ("no forward pass of the model ran with gradients enabled, so no step can have followed a "
+                "gradient: the parameters were set some other way; compute the loss of model(X_train) with "
+                "gradients on, then loss.backward() and optimizer.step()")
+    if TRAIN not in trained_on:
         names = {TEST: "X_test", -1: "an input that is neither X_train nor X_test"}
         given = " and ".join(sorted(names.get(i, f"argument {i}") for i in trained_on))
         return (f"the forward passes made with gradients enabled (the ones a training step learns from) "
@@ -189,11 +193,11 @@ def _why_off_course(seen: dict, state: np.ndarray, step: np.ndarray, line: dict,
                   "the gradient of the mean squared error: the question asks for nn.L1Loss()":
                   _gradient(state, X_train, y_train, "mse")}
     for cause, gradient in candidates.items():
-        if np.allclose(step, -lr * gradient, rtol=1e-3, atol=1e-6):
+        if np.any(step) and np.allclose(step, -lr * gradient, rtol=1e-3, atol=1e-6):
             return f"the step follows {cause}"
     reference = -_gradient(state, X_train, y_train)
     scale = float(step @ reference / (reference @ reference)) if np.any(reference) else 0.0
-    if scale > 0 and np.allclose(step, scale * reference, rtol=1e-3, atol=1e-6):
+    if np.any(step) and scale > 0 and np.allclose(step, scale * reference, rtol=1e-3, atol=1e-6):
         return (f"the step goes the right way but is {scale / lr:.3g} times as long as lr={lr:g} gives: "
                 "use the lr argument as the step size")
     return ("each epoch should take exactly one step of gradient descent on the L1 loss of the training "

@@ -300,6 +300,16 @@ def loop_slides_to_least_squares(model, X_train, y_train, X_test, y_test, epochs
     return epoch_count, train_losses, test_losses
 
 
+def loop_writes_least_squares(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=10):
+    """Writes the least-squares line in once, before any forward pass, then records true losses."""
+    A = torch.cat([X_train, torch.ones_like(X_train)], dim=1)
+    target = torch.linalg.lstsq(A, y_train).solution.reshape(-1)
+    with torch.no_grad():
+        for p, goal in zip(model.parameters(), target):
+            p.fill_(goal)
+    return loop_slides_to_least_squares(model, X_train, y_train, X_test, y_test, epochs, lr, every)
+
+
 def test_reference_loop_passes(context):
     loop = make_loop()
     check_loop_history_format(loop)
@@ -322,7 +332,10 @@ def test_loop_that_is_not_gradient_descent_fails_with_its_cause():
     assert "were given X_test, never X_train" in fails(check_loop_follows_gradient_descent,
                                                        make_loop(train_on_test=True))
     message = fails(check_loop_follows_gradient_descent, loop_slides_to_least_squares)
-    assert "step 1 moved (weight, bias)" in message
+    assert "step 1 moved (weight, bias)" in message and "no forward pass of the model ran with gradients" in message
+    message = fails(check_loop_follows_gradient_descent, loop_writes_least_squares)
+    assert "changed 1 times" not in message and "step 1 moved" in message
+    assert "the parameters were set some other way" in message
     check_loop_records_losses(loop_slides_to_least_squares)  # its losses are honest: only the steps give it away
 
 
