@@ -83,10 +83,12 @@ __all__ += [
 from autograder.checks.layers import (  # HW2
     check_collapse_format,
     check_collapse_linear,
+    check_collapse_leaves_stack_unchanged,
     check_collapse_without_bias,
     check_line_formula,
 )
 from autograder.checks.loops import (  # HW2
+    check_loop_follows_gradient_descent,
     check_loop_history_format,
     check_loop_learns_line,
     check_loop_records_losses,
@@ -106,8 +108,8 @@ from autograder.checks.tensors import (  # HW2
 
 __all__ += [
     "check_affine", "check_as_column", "check_collapse_format", "check_collapse_linear",
-    "check_collapse_without_bias", "check_device_handling", "check_float32_conversion", "check_line_formula",
-    "check_loop_history_format", "check_loop_learns_line", "check_loop_records_losses",
+    "check_collapse_leaves_stack_unchanged", "check_collapse_without_bias", "check_device_handling", "check_float32_conversion", "check_line_formula",
+    "check_loop_follows_gradient_descent", "check_loop_history_format", "check_loop_learns_line", "check_loop_records_losses",
     "check_loop_test_without_gradients", "check_near_noise_floor", "check_predict_eval_mode",
     "check_predict_format", "check_predict_no_gradients", "check_regressor_format",
     "check_tensor_helpers_format",

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import fail, label, observe, rng
+from autograder.checks.base import CheckFailed, fail, label, observe, rng
 from autograder.checks.reference import linear_biases, linear_widths, stack_spec
 
 
@@ -64,7 +64,8 @@ def _describe_stack(spec: dict) -> str:
 
 
 def _check_collapse(fn: Any, spec: dict, init: list[np.ndarray], generator: np.random.Generator,
-                    *, values: bool = True) -> None:
+                    *, values: bool = True) -> dict:
+    """Check one collapse of a grader-built stack; returns the observation."""
     widths = linear_widths(spec)
     X = generator.normal(size=(7, widths[0])).astype(np.float32)
     seen = observe("transform_module", fn, spec, init, X)
@@ -74,13 +75,10 @@ def _check_collapse(fn: Any, spec: dict, init: list[np.ndarray], generator: np.r
     if (seen["in_features"], seen["out_features"]) != (widths[0], widths[-1]):
         fail(f"{label(fn)} on {stack} should return nn.Linear({widths[0]}, {widths[-1]}), found "
              f"nn.Linear({seen['in_features']}, {seen['out_features']})")
-    if seen["given_changed"]:
-        fail(f"{label(fn)} on {stack} changed the parameters of the layers it was given: build a new "
-             "layer and leave the stack as it was")
     if seen["error"] is not None:
         fail(f"{label(fn)} on {stack}: the returned layer raised {seen['error']} on inputs of shape {X.shape}")
     if not values:
-        return
+        return seen
     expected = _compose(spec, init, X)
     out = np.asarray(seen["output"], dtype=np.float64)
     if out.shape != expected.shape:
@@ -91,6 +89,7 @@ def _check_collapse(fn: Any, spec: dict, init: list[np.ndarray], generator: np.r
         fail(f"{label(fn)} on {stack}: on random inputs the returned layer differs from the stack by up "
              f"to {error:.3g}: the weight is W_k ... W_2 W_1 and every layer's bias passes through the "
              "weights of the layers after it")
+    return seen
 
 
 def check_collapse_format(fn: Any) -> None:
@@ -118,3 +117,20 @@ def check_collapse_without_bias(fn: Any) -> None:
                            ([3, 2], [False])):
         spec, init = _random_stack(generator, widths, biases)
         _check_collapse(fn, spec, init, generator)
+
+
+def check_collapse_leaves_stack_unchanged(fn: Any) -> None:
+    """A correct collapse (of stacks with and without biases) leaves the given layers' parameters as
+    they were. Only a correct collapse is examined: a function that returns a wrong layer earns
+    nothing here (its error is reported by the tests of the collapse itself)."""
+    generator = rng("untouched")
+    for widths, biases in (([3, 5, 2], [True, True]), ([2, 4, 3, 2], [False, True, False])):
+        spec, init = _random_stack(generator, widths, biases)
+        try:
+            seen = _check_collapse(fn, spec, init, generator)
+        except CheckFailed as exc:
+            fail(f"not checked, because the collapse itself is wrong: {exc}")
+        if seen["given_changed"]:
+            fail(f"{label(fn)} on {_describe_stack(spec)} returned the right layer but changed the "
+                 "parameters of the layers it was given: compute the new weight and bias in new tensors "
+                 "(no in-place operations on layer.weight or layer.bias) and leave the stack as it was")

@@ -13,6 +13,7 @@ import numpy as np
 
 from autograder.checks.verified import replay_batches
 from autograder.checks.base import budget, fail, label, observe, record, seed_for, threshold
+from autograder.checks.diagnose import broadcast_mismatch
 
 NOISE_VARIANCE = 4.0  # y = 2x + 3 sin(3x) + 1 + 2 N(0, 1)
 TASKS = (("the wavy data", 1.0), ("a variant of the wavy data", -1.0))  # the variant negates the targets
@@ -26,7 +27,10 @@ def wavy_sample(num_samples: int, tag: str, sign: float = 1.0) -> tuple[np.ndarr
     return X.numpy(), (sign * y.numpy()).astype(np.float32)
 
 
-def _fit(fn: Any, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit(fn: Any, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Train with ``fn`` in the student's process; the model's predictions on X and X_eval (computed
+    here), flattened, and what the probe saw: ``training`` (how the parameters were trained) and
+    ``output_shape`` (of the model on X)."""
     seconds = budget("fit_seconds", 30.0)
     seen = observe("fit_and_predict", fn, X, y, list(X_eval.shape), timeout=seconds)
     outputs = []
@@ -36,13 +40,35 @@ def _fit(fn: Any, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray) -> tuple[np.
             fail(f"the model returned by {label(fn)} maps inputs of shape {inputs.shape} to {out.shape}; "
                  f"expected ({len(inputs)}, 1)")
         outputs.append(out.reshape(-1))
-    return outputs[0], outputs[1]
+        if key == "train_model":
+            shape = out.shape
+    return outputs[0], outputs[1], {"training": seen.get("training") or {}, "output_shape": shape}
+
+
+def _check_trained(fn: Any, training: dict, task: str) -> None:
+    """The returned model has trainable parameters, every one of them stepped by a torch.optim
+    optimizer during ``fn``, and the steps changed them: a closed-form fit, a formula typed into a
+    module, or a lookup of the training points is not a trained network."""
+    where = f"the model {label(fn)} returned for {task}"
+    if not training.get("trainable"):
+        fail(f"{where} has no trainable parameters: fit_regressor must build a network (nn.Linear layers "
+             "with a non-linearity between them) and train its parameters with a torch.optim optimizer; a "
+             "formula or a table of the training points is not a trained model")
+    if training.get("stepped", 0) < training["trainable"]:
+        unstepped = training["trainable"] - training.get("stepped", 0)
+        fail(f"{where}: {unstepped} of its {training['trainable']} trainable parameter tensors were never "
+             "stepped by a torch.optim optimizer during fit_regressor: create the optimizer with "
+             "model.parameters() of the model you return and train with it (values computed in closed "
+             "form, or copied in by hand, are not what the question asks for)")
+    if not training.get("moved"):
+        fail(f"{where}: the optimizer stepped its parameters {training.get('steps', 0)} times but never "
+             "changed them: call loss.backward() before optimizer.step(), with a learning rate above 0")
 
 
 def check_regressor_format(fn: Any, *, num_samples: int = 40) -> None:
     """Format only: ``fn(X, y)`` on a small sample returns a model giving finite (n, 1) predictions."""
     X, y = wavy_sample(num_samples, "format")
-    train_out, _ = _fit(fn, X, y, X[:5])
+    train_out, _, _ = _fit(fn, X, y, X[:5])
     if not np.all(np.isfinite(train_out)):
         fail(f"the model returned by {label(fn)} predicts NaN or infinite values")
 
@@ -56,14 +82,23 @@ def check_near_noise_floor(fn: Any, *, threshold_name: str = "regression_mse", n
     for task, sign in TASKS:
         X, y = wavy_sample(num_train, f"train{sign:+.0f}", sign)
         X_fresh, y_fresh = wavy_sample(num_fresh, f"fresh{sign:+.0f}", sign)
-        train_out, fresh_out = _fit(fn, X, y, X_fresh)
+        train_out, fresh_out, seen = _fit(fn, X, y, X_fresh)
+        _check_trained(fn, seen["training"], task)
         train_mse = float(np.mean((train_out - y.reshape(-1)) ** 2))
         fresh_mse = float(np.mean((fresh_out - y_fresh.reshape(-1)) ** 2))
         if np.isfinite(fresh_mse):
             record(f"fresh MSE on {task}", fresh_mse, limit, higher_is_better=False)
         if fresh_mse <= limit:
             continue
-        if train_mse < 0.5 * NOISE_VARIANCE:
+        mismatch = broadcast_mismatch(seen["output_shape"], y.shape)
+        spread = float(np.std(fresh_out))
+        if mismatch:
+            hint = mismatch
+        elif spread < 0.05 * float(np.std(y)):
+            hint = (f"its predictions are nearly constant (standard deviation {spread:.3f}, around "
+                    f"{float(np.mean(fresh_out)):.2f}): it learned only the average of y; check that the "
+                    "predictions and the targets that meet in the loss have the same shape, (n, 1)")
+        elif train_mse < 0.5 * NOISE_VARIANCE:
             hint = ("its training error is far below the noise variance, so it memorises its training "
                     "points (overfits): use a smaller network, fewer epochs, or a smaller learning rate")
         elif train_mse > limit:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -21,11 +22,48 @@ def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list) -> 
 
     if not callable(fn):
         raise WrongType(f"expected a function, found a {type_name(fn)}")
-    model = fn(as_tensor(X), as_tensor(y))
+    with optimizer_steps() as steps:
+        model = fn(as_tensor(X), as_tensor(y))
     if not isinstance(model, torch.nn.Module):
         raise WrongType(f"it should return the trained nn.Module, but it returned a {type_name(model)}")
     return {"train_model": capture_module(model, list(np.asarray(X).shape)),
-            "eval_model": capture_module(model, [int(n) for n in eval_shape])}
+            "eval_model": capture_module(model, [int(n) for n in eval_shape]),
+            "training": trained_by_optimizer(model, steps)}
+
+
+@contextlib.contextmanager
+def optimizer_steps() -> Iterator[dict]:
+    """While open, note for every tensor any torch.optim optimizer steps: how many steps, and its value
+    before the first one (a global step pre-hook, removed on exit)."""
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    seen: dict = {}
+
+    def before_step(optimizer: Any, args: Any, kwargs: Any) -> None:
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                if id(p) not in seen:
+                    seen[id(p)] = [0, p.detach().cpu().clone()]
+                seen[id(p)][0] += 1
+
+    handle = register_optimizer_step_pre_hook(before_step)
+    try:
+        yield seen
+    finally:
+        handle.remove()
+
+
+def trained_by_optimizer(model: Any, steps: dict) -> dict:
+    """How the returned model's trainable parameters were trained: their number, how many an optimizer
+    stepped, how many of those end with values unlike the ones they had before the first step, and
+    the most steps any of them took."""
+    import torch
+
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    stepped = [(steps[id(p)], p) for p in trainable if id(p) in steps]
+    moved = sum(not torch.equal(first, p.detach().cpu()) for (_, first), p in stepped)
+    return {"trainable": len(trainable), "stepped": len(stepped), "moved": int(moved),
+            "steps": max((count for (count, _), _ in stepped), default=0)}
 
 
 def _plain_settings(model: Any) -> dict:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -137,12 +138,43 @@ def train_epoch_reference(fn: Any, spec: dict, params: list, images: np.ndarray,
 TRACE_CAP = 5000  # forward passes noted per traced call
 
 
+@contextlib.contextmanager
+def optimizers_made_for(model: Any) -> Iterator[dict]:
+    """While open, watch (:func:`watch_optimizer`) the first torch.optim optimizer the code creates over
+    ``model``'s parameters, and note the learning rate of every such optimizer at its creation.
+
+    For functions that build their own optimizer: ``Optimizer.__init__`` is wrapped for the duration
+    only, and every subclass (SGD, Adam, ...) reaches it through ``super().__init__``."""
+    import torch
+
+    found: dict = {"events": [], "lrs": []}
+    ids = {id(p) for p in model.parameters()}
+    original = torch.optim.Optimizer.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        params = [p for group in self.param_groups for p in group["params"]]
+        if any(id(p) in ids for p in params):
+            if not found["lrs"]:
+                found["events"] = watch_optimizer(self, model)
+            lr = self.param_groups[0].get("lr")
+            found["lrs"].append(float(lr) if isinstance(lr, (int, float)) else None)
+
+    torch.optim.Optimizer.__init__ = init
+    try:
+        yield found
+    finally:
+        torch.optim.Optimizer.__init__ = original
+
+
 @probe
 def trace_call(fn: Any, spec: dict, init: list | None, arrays: list, call_kwargs: dict | None = None,
-               repeats: int = 1, train_mode: bool = True) -> dict:
+               repeats: int = 1, train_mode: bool = True, watch: bool = False) -> dict:
     """Call ``fn(model, *arrays, **call_kwargs)`` ``repeats`` times on a grader-built model, noting
     every forward pass of the model: which of ``arrays`` it was given (-1 for none), whether gradients
-    were enabled, whether the model was in training mode, and the parameters at that moment."""
+    were enabled, whether the model was in training mode, and the parameters at that moment. With
+    ``watch``, also the optimizer events and learning rates of the optimizers ``fn`` creates over the
+    model (:func:`optimizers_made_for`)."""
     import torch
 
     if not callable(fn):
@@ -167,10 +199,13 @@ def trace_call(fn: Any, spec: dict, init: list | None, arrays: list, call_kwargs
 
     before = parameter_values(model)
     handle = model.register_forward_pre_hook(note)
+    watching = optimizers_made_for(model) if watch else contextlib.nullcontext({"events": [], "lrs": []})
     try:
-        results = [describe_result(fn(model, *tensors, **(call_kwargs or {})))
-                   for _ in range(int(repeats))]
+        with watching as found:
+            results = [describe_result(fn(model, *tensors, **(call_kwargs or {})))
+                       for _ in range(int(repeats))]
     finally:
         handle.remove()
-    return {"results": results, "trace": trace, "before": before, "after": parameter_values(model)}
+    return {"results": results, "trace": trace, "before": before, "after": parameter_values(model),
+            "events": found["events"], "lrs": found["lrs"][:100]}
 

@@ -19,11 +19,13 @@ from autograder.checks import (
     check_affine,
     check_as_column,
     check_collapse_format,
+    check_collapse_leaves_stack_unchanged,
     check_collapse_linear,
     check_collapse_without_bias,
     check_device_handling,
     check_float32_conversion,
     check_line_formula,
+    check_loop_follows_gradient_descent,
     check_loop_history_format,
     check_loop_learns_line,
     check_loop_records_losses,
@@ -205,27 +207,42 @@ def test_collapse_linear():
 def test_collapse_bugs_fail():
     assert "differs from the stack" in fails(check_collapse_linear, collapse_forgets_biases)
     assert "raised TypeError" in fails(check_collapse_without_bias, collapse_assumes_bias)
-    assert "changed the parameters of the layers it was given" in fails(check_collapse_linear, collapse_in_place)
     assert "should return one nn.Linear, found a torch.nn.modules.container.Sequential" in fails(
         check_collapse_format, lambda stack: stack)
     message = fails(check_collapse_format, lambda stack: nn.Linear(2, 3))
     assert "should return nn.Linear(3, 2), found nn.Linear(2, 3)" in message
 
 
+def test_collapse_that_mutates_the_stack_loses_one_property_only():
+    """Mutating the given stack while returning the right layer fails only the untouched-stack check;
+    that check gives nothing to a wrong layer (a fresh layer of the right shape left the stack alone)."""
+    check_collapse_format(collapse_in_place)
+    check_collapse_linear(collapse_in_place)
+    check_collapse_without_bias(collapse_in_place)
+    check_collapse_leaves_stack_unchanged(collapse_linear)
+    assert "returned the right layer but changed the parameters" in fails(
+        check_collapse_leaves_stack_unchanged, collapse_in_place)
+    fresh = lambda stack: nn.Linear(stack[0].in_features, stack[-1].out_features)  # noqa: E731
+    assert "not checked, because the collapse itself is wrong" in fails(check_collapse_leaves_stack_unchanged, fresh)
+
+
 # --- q3 and q4: loops ------------------------------------------------------------------------------
 
-def make_loop(*, zero_grad=True, loss_fn=nn.L1Loss, test_no_grad=True, train_on_test=False):
+def make_loop(*, zero_grad=True, loss_fn=nn.L1Loss, test_no_grad=True, train_on_test=False, fixed_lr=None,
+              zero_grad_before_step=False):
     def train_and_test(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=10):
         epoch_count, train_losses, test_losses = [], [], []
         loss_of = loss_fn()
-        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        optimizer = torch.optim.SGD(model.parameters(), lr=fixed_lr or lr)
         Xt, yt = (X_test, y_test) if train_on_test else (X_train, y_train)
         for epoch in range(epochs):
             model.train()
             loss = loss_of(model(Xt), yt)
-            if zero_grad:
+            if zero_grad and not zero_grad_before_step:
                 optimizer.zero_grad()
             loss.backward()
+            if zero_grad_before_step:
+                optimizer.zero_grad()
             optimizer.step()
             model.eval()
             if test_no_grad:
@@ -246,18 +263,88 @@ def loop_counts_from_one(model, X_train, y_train, X_test, y_test, epochs, lr=0.0
     return [e + 1 for e in counts], train, test
 
 
+def loop_by_hand(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=10):
+    """Gradient descent written out (what SGD does): a correct alternative."""
+    epoch_count, train_losses, test_losses = [], [], []
+    for epoch in range(epochs):
+        loss = (model(X_train) - y_train).abs().mean()
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+        with torch.inference_mode():
+            test_loss = (model(X_test) - y_test).abs().mean()
+        if epoch % every == 0:
+            epoch_count.append(epoch)
+            train_losses.append(loss.item())
+            test_losses.append(test_loss.item())
+    return epoch_count, train_losses, test_losses
+
+
+def loop_slides_to_least_squares(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=10):
+    """Honest losses, but the parameters slide towards the least-squares line, no gradient descent."""
+    A = torch.cat([X_train, torch.ones_like(X_train)], dim=1)
+    target = torch.linalg.lstsq(A, y_train).solution.reshape(-1)
+    epoch_count, train_losses, test_losses = [], [], []
+    for epoch in range(epochs):
+        with torch.no_grad():
+            loss = (model(X_train) - y_train).abs().mean()
+            for p, goal in zip(model.parameters(), target):
+                p += 0.1 * (goal - p)
+            test_loss = (model(X_test) - y_test).abs().mean()
+        if epoch % every == 0:
+            epoch_count.append(epoch)
+            train_losses.append(loss.item())
+            test_losses.append(test_loss.item())
+    return epoch_count, train_losses, test_losses
+
+
+def loop_writes_least_squares(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=10):
+    """Writes the least-squares line in once, before any forward pass, then records true losses."""
+    A = torch.cat([X_train, torch.ones_like(X_train)], dim=1)
+    target = torch.linalg.lstsq(A, y_train).solution.reshape(-1)
+    with torch.no_grad():
+        for p, goal in zip(model.parameters(), target):
+            p.fill_(goal)
+    return loop_slides_to_least_squares(model, X_train, y_train, X_test, y_test, epochs, lr, every)
+
+
 def test_reference_loop_passes(context):
     loop = make_loop()
     check_loop_history_format(loop)
     check_loop_learns_line(loop)
+    check_loop_follows_gradient_descent(loop)
     check_loop_records_losses(loop)
     check_loop_test_without_gradients(loop)
-    assert [m["metric"] for m in context.measurements] == ["distance from the grader's line"] * 2
+    assert [m["metric"] for m in context.measurements] == ["distance from the grader's line"] * 3
     assert all(m["margin"] > 0 for m in context.measurements)
+    check_loop_follows_gradient_descent(loop_by_hand)
+
+
+def test_loop_that_is_not_gradient_descent_fails_with_its_cause():
+    assert "never reset" in fails(check_loop_follows_gradient_descent, make_loop(zero_grad=False))
+    assert "reset between loss.backward() and optimizer.step()" in fails(
+        check_loop_follows_gradient_descent, make_loop(zero_grad_before_step=True))
+    assert "created with lr=0.01, but the loop was called with lr=0.03" in fails(
+        check_loop_follows_gradient_descent, make_loop(fixed_lr=0.01))
+    assert "the mean squared error" in fails(check_loop_follows_gradient_descent, make_loop(loss_fn=nn.MSELoss))
+    assert "were given X_test, never X_train" in fails(check_loop_follows_gradient_descent,
+                                                       make_loop(train_on_test=True))
+    message = fails(check_loop_follows_gradient_descent, loop_slides_to_least_squares)
+    assert "step 1 moved (weight, bias)" in message and "no forward pass of the model ran with gradients" in message
+    message = fails(check_loop_follows_gradient_descent, loop_writes_least_squares)
+    assert "changed 1 times" not in message and "step 1 moved" in message
+    assert "the parameters were set some other way" in message
+    check_loop_records_losses(loop_slides_to_least_squares)  # its losses are honest: only the steps give it away
 
 
 def test_loop_bugs_fail():
-    assert "ended up" in fails(check_loop_learns_line, make_loop(zero_grad=False))
+    assert "never reset" in fails(check_loop_learns_line, make_loop(zero_grad=False))
+    assert "the mean squared error" in fails(check_loop_learns_line, make_loop(loss_fn=nn.MSELoss))
+    assert "must come from the training" in fails(check_loop_learns_line, loop_slides_to_least_squares)
+    assert "no forward pass on X_train ran with gradients" in fails(check_loop_test_without_gradients,
+                                                                    loop_slides_to_least_squares)
     assert "mean absolute error" in fails(check_loop_records_losses, make_loop(loss_fn=nn.MSELoss))
     assert "ran with gradients enabled" in fails(check_loop_test_without_gradients,
                                                  make_loop(test_no_grad=False))
@@ -352,9 +439,58 @@ def test_regressor_passes(context):
     assert len(context.measurements) == 2 and all(m["margin"] > 0 for m in context.measurements)
 
 
+def fit_line(X, y):
+    line = nn.Linear(1, 1)
+    optimizer = torch.optim.Adam(line.parameters(), lr=0.05)
+    for _ in range(300):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(line(X), y).backward()
+        optimizer.step()
+    return line
+
+
+class Squeezed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1))
+
+    def forward(self, x):
+        return self.net(x).squeeze(-1)
+
+
+def fit_squeezed(X, y):
+    """Output (n,) against targets (n, 1): the loss broadcasts to (n, n)."""
+    torch.manual_seed(0)
+    model = Squeezed()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(300):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(model(X), y).backward()
+        optimizer.step()
+    return model
+
+
+def fit_half_registered(X, y):
+    model = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1))
+    optimizer = torch.optim.Adam(model[2].parameters(), lr=0.01)
+    for _ in range(50):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(model(X), y).backward()
+        optimizer.step()
+    return model
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size")
 def test_regressor_bugs_fail():
-    assert "underfits" in fails(check_near_noise_floor, least_squares_line)
-    assert "memorises its training points" in fails(check_near_noise_floor, NearestPoint)
-    message = fails(check_near_noise_floor, lambda X, y: KnownCurve())
-    assert "a variant of the wavy data" in message and "ignores the data" in message
+    assert "underfits" in fails(check_near_noise_floor, fit_line)
+    assert "broadcasts to shape (200, 200)" in fails(check_near_noise_floor, fit_squeezed)
     assert "should return the trained nn.Module" in fails(check_regressor_format, lambda X, y: None)
+
+
+def test_regressor_not_trained_by_an_optimizer_earns_nothing():
+    check_regressor_format(least_squares_line)  # the format is fine
+    assert "never stepped by a torch.optim optimizer" in fails(check_near_noise_floor, least_squares_line)
+    assert "2 of its 4 trainable parameter tensors were never stepped" in fails(
+        check_near_noise_floor, fit_half_registered)
+    assert "no trainable parameters" in fails(check_near_noise_floor, NearestPoint)
+    assert "no trainable parameters" in fails(check_near_noise_floor, lambda X, y: KnownCurve())
