@@ -10,22 +10,39 @@ from autograder.probes.registry import WrongType, as_tensor, probe, type_name
 
 
 @probe
-def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list) -> dict:
-    """Train with the student's ``fn(X, y)`` (float32 tensors) and return the trained model captured
-    twice (:func:`autograder.probes.capture.capture_module`): its forward on inputs of the training
-    shape and of ``eval_shape``. The grader computes the predictions itself; its fresh points never
-    come here."""
+def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list, y_dtype: str = "float32",
+                    of_class: Any = None) -> dict:
+    """Train with the student's ``fn(X, y)`` (float32 X, y as ``y_dtype``) and return the trained model
+    captured twice (:func:`autograder.probes.capture.capture_module`): its forward on inputs of the
+    training shape and of ``eval_shape``; with ``of_class`` (a notebook class), also whether the model
+    is an instance of it. The grader computes the predictions itself; its fresh points never come here."""
     import torch
 
     from autograder.probes.capture import capture_module
 
     if not callable(fn):
         raise WrongType(f"expected a function, found a {type_name(fn)}")
-    model = fn(as_tensor(X), as_tensor(y))
+    model = fn(as_tensor(X), as_tensor(y, y_dtype))
     if not isinstance(model, torch.nn.Module):
         raise WrongType(f"it should return the trained nn.Module, but it returned a {type_name(model)}")
     return {"train_model": capture_module(model, list(np.asarray(X).shape)),
-            "eval_model": capture_module(model, [int(n) for n in eval_shape])}
+            "eval_model": capture_module(model, [int(n) for n in eval_shape]), "type": type_name(model),
+            "instance": None if of_class is None else isinstance(model, of_class)}
+
+
+@probe
+def fit_sklearn(fn: Any, X: np.ndarray, y: np.ndarray, seed: int) -> dict:
+    """Call the student's ``fn(X, y, seed=seed)`` (float32 X, int64 y), which returns (fitted
+    scikit-learn model, test accuracy); report the model's fitted arrays and the accuracy it reported."""
+    if not callable(fn):
+        raise WrongType(f"expected a function, found a {type_name(fn)}")
+    result = fn(as_tensor(X), as_tensor(y, "int64"), seed=int(seed))
+    if not isinstance(result, tuple) or len(result) != 2:
+        size = f" of {len(result)} items" if isinstance(result, (tuple, list)) else ""
+        raise WrongType(f"it should return a pair (fitted model, test accuracy), but it returned a "
+                        f"{type_name(result)}{size}")
+    model, accuracy = result
+    return {"fitted": sklearn_fitted(model), "accuracy": plain(accuracy, "test accuracy")}
 
 
 @probe
@@ -38,6 +55,8 @@ def sklearn_fitted(model: Any) -> dict:
 
     if not isinstance(model, BaseEstimator):
         raise WrongType(f"expected a fitted scikit-learn model, found a {type_name(model)}")
+    from sklearn.linear_model import LogisticRegression
+
     kind = type(model)
     if not hasattr(model, "classes_"):
         raise WrongType(f"the {kind.__name__} is not fitted: call .fit on the training data first")
@@ -46,6 +65,7 @@ def sklearn_fitted(model: Any) -> dict:
         raise WrongType("the model's classes should be numbers")
     if isinstance(model, LinearClassifierMixin):
         return {"kind": "linear", "type": kind.__name__, "classes": classes,
+                "logistic_regression": isinstance(model, LogisticRegression),
                 "coef": np.asarray(model.coef_, dtype=np.float64),
                 "intercept": np.asarray(model.intercept_, dtype=np.float64).reshape(-1)}
     if isinstance(model, MLPClassifier):

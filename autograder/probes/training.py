@@ -128,3 +128,31 @@ def trace_call(fn: Any, spec: dict, init: list | None, arrays: list, call_kwargs
         handle.remove()
     return {"results": results, "trace": trace, "before": before, "after": parameter_values(model)}
 
+
+
+@probe
+def train_fresh(model_class: Any, train_fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list, *,
+                lr: float, epochs: int, seeds: list) -> dict:
+    """Build the student's ``model_class()`` under each torch seed in ``seeds`` (to see whether it starts
+    from random parameters), train the first one with the student's ``train_fn(model, X, y, BCELoss(),
+    Adam(lr), epochs)`` (y float32 (n, 1)) and return it captured with its forward on ``eval_shape``."""
+    import torch
+
+    from autograder.probes.capture import capture_module
+    from autograder.probes.models import instantiate
+
+    if not callable(train_fn):
+        raise WrongType(f"expected a function, found a {type_name(train_fn)}")
+    starts = []
+    for seed in seeds:
+        torch.manual_seed(int(seed))
+        starts.append(parameter_values(instantiate(model_class)))
+    torch.manual_seed(int(seeds[0]))
+    model = instantiate(model_class)
+    optimizer = torch.optim.Adam(model.parameters(), lr=float(lr))
+    targets = as_tensor(y).reshape(-1, 1)
+    train_fn(model, as_tensor(X), targets, torch.nn.BCELoss(), optimizer, int(epochs))
+    first = starts[0]
+    same = all(len(s) == len(first) and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(s, first))
+               for s in starts[1:])
+    return {"random_start": not same, "model": capture_module(model, [int(n) for n in eval_shape])}
