@@ -1,9 +1,10 @@
 """Print the margins of every threshold test over many grader seeds.
 
-The solution must pass every threshold test under every seed; each corpus entry that lists
-``threshold_tests`` in its manifest must fail those tests under every seed. The smallest margin
-seen (measured value minus its limit, signed so that positive means "passes") is printed, so
-thresholds are set from data. Exit status 1 when either rule is broken.
+The solution and every correct alternative of the corpus must pass every threshold test under
+every seed; each corpus entry that lists ``threshold_tests`` in its manifest must fail those tests
+under every seed; and every entry graded gets its manifest's points under every seed. The smallest
+margin seen (measured value minus its limit, signed so that positive means "passes") is printed,
+so thresholds are set from data. Exit status 1 when any rule is broken.
 
     uv run python benchmarks/margins.py hw01 --seeds 20 --jobs 2
 """
@@ -31,7 +32,7 @@ def measure(hw: str, seeds: int, jobs: int, skip: int = 0) -> int:
     base_seed = assignment.config.seed + skip
     with tempfile.TemporaryDirectory() as tmp:
         entries = [(e, p) for e, p in materialise(hw, paths.corpus_dir(hw), Path(tmp))
-                   if e.kind == "solution" or e.threshold_tests]
+                   if e.category in ("solution", "alternative") or e.threshold_tests]
         jobs_list = [(e, p, base_seed + i) for i in range(seeds) for e, p in entries]
         started = time.monotonic()
         server = fork_server.shared(base_env(assignment.config.threads), assignment.preload())  # as `nncourse grade`
@@ -39,7 +40,8 @@ def measure(hw: str, seeds: int, jobs: int, skip: int = 0) -> int:
             results = list(pool.map(lambda job: (job[0], job[2], grade_submission(
                 job[1], assignment, GradeOptions(seed=job[2]), submission_id=job[0].name, fork_server=server)), jobs_list))
         wall = time.monotonic() - started
-    solution_rows: dict[str, list[tuple[bool, float | None, str]]] = defaultdict(list)
+    solution_rows: dict[tuple[str, str], list[tuple[bool, float | None, str]]] = defaultdict(list)
+    point_misses: list[str] = []
     buggy_rows: dict[tuple[str, str], list[tuple[bool, float | None]]] = defaultdict(list)
     # a threshold test is one that recorded a measurement in any grading; a solution grading
     # that crashed before measuring still counts, as a failure
@@ -48,24 +50,28 @@ def measure(hw: str, seeds: int, jobs: int, skip: int = 0) -> int:
     metrics = {t.name: ", ".join(sorted({m["metric"] for m in t.measurements}))
                for _, _, r in results for q in r.questions for t in q.tests if t.measurements}
     for entry, seed, result in results:
+        got = {q.name: q.score for q in result.questions if q.name in entry.expect}
+        if got != {q: float(v) for q, v in entry.expect.items()}:
+            wrong = ", ".join(f"{q} {got.get(q)} (manifest {v})" for q, v in entry.expect.items() if got.get(q) != v)
+            point_misses.append(f"{entry.name} under seed {seed}: {wrong}")
         tests = {t.name: t for q in result.questions for t in q.tests}
         for name, test in tests.items():
             margins = [m["margin"] for m in test.measurements]
             margin = min(margins) if margins else None
-            if entry.kind == "solution" and name in threshold_names:
-                solution_rows[name].append((test.passed, margin, metrics.get(name, "")))
+            if entry.category in ("solution", "alternative") and name in threshold_names:
+                solution_rows[(entry.name, name)].append((test.passed, margin, metrics.get(name, "")))
             if name in entry.threshold_tests:
                 buggy_rows[(entry.name, name)].append((test.passed, margin))
     broken = 0
     print(f"{hw}: {seeds} grader seeds from {base_seed}; {len(results)} gradings in {wall:.0f} s "
           f"({wall / max(1, len(results)) * jobs:.1f} s per grading per job, {jobs} jobs)\n")
-    print(f"{'threshold test':32} {'metric':38} {'solution passes':>15} {'smallest margin':>16}")
-    for name, rows in sorted(solution_rows.items()):
+    print(f"{'entry meant to pass':28} {'threshold test':32} {'metric':38} {'passes':>9} {'smallest margin':>16}")
+    for (entry, name), rows in sorted(solution_rows.items(), key=lambda item: (item[0][0] != "solution", item[0])):
         passes = sum(p for p, _, _ in rows)
         seen = [m for _, m, _ in rows if m is not None]
         smallest = min(seen) if seen else float("nan")
         broken += passes != len(rows)
-        print(f"{name:32} {rows[0][2][:38]:38} {passes:>9}/{len(rows):<5} {smallest:>+16.4f}")
+        print(f"{entry:28} {name:32} {rows[0][2][:38]:38} {passes:>5}/{len(rows):<3} {smallest:>+16.4f}")
     print(f"\n{'entry meant to fail':28} {'threshold test':32} {'fails':>9} {'closest margin':>15}")
     for (entry, name), rows in sorted(buggy_rows.items()):
         fails = sum(not p for p, _ in rows)
@@ -73,6 +79,9 @@ def measure(hw: str, seeds: int, jobs: int, skip: int = 0) -> int:
         closest = f"{max(margins):+.4f}" if margins else "n/a"
         broken += fails != len(rows)
         print(f"{entry:28} {name:32} {fails:>5}/{len(rows):<3} {closest:>15}")
+    if point_misses:
+        print("\nentries that missed their manifest's points:\n  " + "\n  ".join(point_misses))
+    broken += len(point_misses)
     print("\nall rules hold" if not broken else f"\n{broken} rule(s) broken")
     return 1 if broken else 0
 

@@ -1,8 +1,8 @@
-"""Probes that call a student function on grader inputs, optionally watching which library calls it makes."""
+"""Probes that call a student function on grader inputs, optionally recording which torch operators it runs."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -43,57 +43,68 @@ def call_with_model(fn: Any, spec: dict, params: list, *arrays: np.ndarray,
     return plain(fn(model, *[_student_argument(a, k) for a, k in zip(arrays, kinds)]), "result")
 
 
-def _resolve_attribute(path: str) -> tuple[Any, str]:
-    import importlib
+class _OpRecorder:
+    """Records every ATen operator (below autograd) and torch-level function run while it is active.
 
-    module_path, _, attr = path.rpartition(".")
-    owner_path, _, owner_attr = module_path.rpartition(".")
-    try:
-        return importlib.import_module(module_path), attr
-    except ImportError:
-        return getattr(importlib.import_module(owner_path), owner_attr), attr
+    Both are torch's own dispatch: a library function bound to another name, kept in a closure or
+    called as a method is recorded all the same. ``intact`` says whether the recorder was still on
+    torch's mode stacks when the student's function returned (student code that pops it is seen).
+    """
+
+    def __init__(self) -> None:
+        from torch.overrides import TorchFunctionMode
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        ops: set[str] = set()
+        functions: set[str] = set()
+
+        class Dispatch(TorchDispatchMode):
+            def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+                if len(ops) < 10_000:
+                    ops.add(str(func.overloadpacket))
+                return func(*args, **(kwargs or {}))
+
+        class Function(TorchFunctionMode):
+            def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+                if len(functions) < 10_000:
+                    functions.add(str(getattr(func, "__name__", "?")))
+                return func(*args, **(kwargs or {}))
+
+        self.ops, self.functions = ops, functions
+        self.dispatch, self.function = Dispatch(), Function()
+
+    def intact(self) -> bool:
+        from torch.overrides import _get_current_function_mode_stack
+        from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
+        return (any(m is self.dispatch for m in _get_current_dispatch_mode_stack())
+                and any(m is self.function for m in _get_current_function_mode_stack()))
 
 
 @probe
-def call_watching(fn: Any, *arrays: np.ndarray, dtypes: list | None = None,
-                  watch: list | None = None) -> dict:
-    """Call ``fn`` on grader tensors; report its result, its inputs afterwards and the watched calls.
+def call_recording(fn: Any, *arrays: np.ndarray, dtypes: list | None = None) -> dict:
+    """Call ``fn`` on grader tensors under torch's dispatch recorders.
 
-    ``watch`` names library functions ("torch.sigmoid", "torch.Tensor.relu", ...); while ``fn``
-    runs, each is wrapped so that a call is recorded and then passed on unchanged. A student who
-    keeps a reference taken before this probe runs is not seen: the verdict stays a format check.
+    The reply holds the result, the inputs afterwards (to see in-place changes), the ATen operators
+    run (``"aten.sigmoid"``), the names of the torch functions and tensor methods called (``"l1_loss"``,
+    ``"sigmoid"``) and whether the recorders were still in place when ``fn`` returned.
     """
     if not callable(fn):
         raise WrongType(f"expected a function, found a {type_name(fn)}")
     dtypes = dtypes or ["float32"] * len(arrays)
     inputs = [as_tensor(a, d) for a, d in zip(arrays, dtypes)]
-    used: list[str] = []
-    patched: list[tuple[Any, str, Any, bool]] = []
-
-    def wrapper(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-        def watched(*args: Any, **kwargs: Any) -> Any:
-            if name not in used:
-                used.append(name)
-            return original(*args, **kwargs)
-        return watched
-
+    recorder = _OpRecorder()
+    recorder.function.__enter__()
+    recorder.dispatch.__enter__()
+    intact = False
     try:
-        for name in watch or []:
-            try:
-                owner, attr = _resolve_attribute(name)
-                original = getattr(owner, attr)
-            except (ImportError, AttributeError):
-                continue
-            own = attr in vars(owner)
-            setattr(owner, attr, wrapper(name, original))
-            patched.append((owner, attr, original, own))
         result = fn(*inputs)
+        intact = recorder.intact()
     finally:
-        for owner, attr, original, own in reversed(patched):
-            if own:
-                setattr(owner, attr, original)
-            else:
-                delattr(owner, attr)
+        for mode in (recorder.dispatch, recorder.function):
+            try:
+                mode.__exit__(None, None, None)
+            except (RuntimeError, IndexError, AssertionError):  # the student's code popped it already
+                intact = False
     return {"result": plain(result, "result"), "inputs_after": [plain(t, "input") for t in inputs],
-            "used": used}
-
+            "ops": sorted(recorder.ops), "functions": sorted(recorder.functions), "intact": intact}

@@ -12,6 +12,49 @@ from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_
 from autograder.probes.values import describe_result
 
 
+EVENT_CAP = 2000  # optimizer events noted per training run
+
+
+def watch_optimizer(optimizer: Any, model: Any = None) -> list[dict]:
+    """Note, in order, every backward pass reaching the optimizer's parameters, every zero_grad() of
+    the optimizer (or of ``model``) and every step() with the state of the gradients it found
+    ("none", "zero" or "set"). The grader's :func:`autograder.checks.diagnose.optimizer_misuse`
+    reads the list."""
+    import torch
+
+    events: list[dict] = []
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+
+    def note(event: dict) -> None:
+        if len(events) < EVENT_CAP:
+            events.append(event)
+
+    def before_step(opt: Any, args: Any, kwargs: Any) -> None:
+        grads = [p.grad for p in params]
+        state = ("none" if all(g is None for g in grads)
+                 else "zero" if all(g is None or not bool(torch.any(g != 0)) for g in grads) else "set")
+        note({"event": "step", "grads": state})
+
+    def on_gradient(grad: Any) -> None:
+        if not events or events[-1]["event"] != "backward":
+            note({"event": "backward"})
+
+    optimizer.register_step_pre_hook(before_step)
+    for p in params:
+        if p.requires_grad:
+            p.register_hook(on_gradient)
+    for owner in (optimizer, model):
+        if owner is not None:
+            original = owner.zero_grad
+
+            def zero_grad(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                note({"event": "zero_grad"})
+                return _original(*args, **kwargs)
+
+            object.__setattr__(owner, "zero_grad", zero_grad)
+    return events
+
+
 @probe
 def train_reference(train_fn: Any, spec: dict, init: list, X: np.ndarray, y: np.ndarray,
                     lr: float, epochs: int) -> dict:
@@ -27,9 +70,11 @@ def train_reference(train_fn: Any, spec: dict, init: list, X: np.ndarray, y: np.
     optimizer.register_step_post_hook(
         lambda opt, args, kwargs: snapshots.append(
             [p.detach().cpu().numpy().copy() for p in model.parameters()]))
+    events = watch_optimizer(optimizer, model)
     losses = train_fn(model, as_tensor(X), as_tensor(y), torch.nn.BCELoss(), optimizer, epochs)
     return {
         "losses": plain(losses, "list of losses"),
+        "events": events,
         "steps": len(snapshots),
         "snapshots": snapshots[:1000],
         "final": [p.detach().cpu().numpy().copy() for p in model.parameters()],
@@ -82,10 +127,11 @@ def train_epoch_reference(fn: Any, spec: dict, params: list, images: np.ndarray,
     optimizer.register_step_post_hook(lambda opt, args, kwargs: snapshots.append(
         [p.detach().cpu().numpy().copy() for p in model.parameters()]))
     seen = _watch_forward(model)
+    events = watch_optimizer(optimizer, model)
     result = fn(model, _digit_loader(images, labels, batch_size, shuffle=False), torch.nn.CrossEntropyLoss(),
                 optimizer, device)
     return {"result": plain(result, "mean loss"), "snapshots": snapshots[:100], "steps": len(snapshots),
-            "calls": seen[:100]}
+            "calls": seen[:100], "events": events}
 
 
 TRACE_CAP = 5000  # forward passes noted per traced call

@@ -121,15 +121,47 @@ def test_relu_that_changes_the_shape_is_caught():
 
 def test_built_in_activations_are_named():
     message = fails(check_activations_by_hand, sigmoid_borrowed, tanh_from_method, relu_borrowed)
-    assert "torch.sigmoid" in message and "torch.Tensor.tanh" in message and "torch.nn.functional.relu" in message
+    assert "torch.sigmoid" in message and "torch.tanh" in message and "torch.relu" in message
 
 
-def test_by_hand_passes_and_restores_torch():
+_renamed_sigmoid = torch.sigmoid  # bound before the check runs, as a cell above the answer would
+_renamed_relu = F.relu
+
+
+def sigmoid_renamed(x):
+    return _renamed_sigmoid(x)
+
+
+def relu_renamed(x):
+    return _renamed_relu(x)
+
+
+def test_by_hand_sees_functions_bound_to_other_names():
+    """Recording is at torch's dispatch level: a library function under another name is still seen."""
+    message = fails(check_activations_by_hand, sigmoid_renamed, relu_renamed)
+    assert "sigmoid_renamed` runs torch.sigmoid" in message and "relu_renamed` runs torch.relu" in message
+
+
+def test_by_hand_passes_and_leaves_torch_as_it_was():
+    from torch.overrides import _get_current_function_mode_stack
+    from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
     originals = (torch.sigmoid, torch.Tensor.relu, F.relu)
     check_activations_by_hand(sigmoid, tanh, relu)
     fails(check_activations_by_hand, sigmoid_borrowed)
     assert (torch.sigmoid, torch.Tensor.relu, F.relu) == originals
-    assert "relu" not in vars(torch.Tensor)
+    assert not _get_current_dispatch_mode_stack() and not _get_current_function_mode_stack()
+
+
+def sigmoid_hiding(x):
+    from torch.utils._python_dispatch import _pop_mode
+
+    _pop_mode()
+    return torch.sigmoid(x)
+
+
+def test_by_hand_fails_a_function_that_removes_the_recorder():
+    assert "removes the grader's recording" in fails(check_activations_by_hand, sigmoid_hiding)
 
 
 def test_by_hand_fails_an_unfinished_function():
