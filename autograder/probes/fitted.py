@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.probes.registry import WrongType, as_tensor, probe, type_name
+from autograder.probes.registry import WrongType, as_tensor, plain, probe, type_name
 
 
 @probe
