@@ -44,14 +44,30 @@ def _describe(gate: str) -> str:
     return f"the gate {gate} ({table})"
 
 
+def _flipped_test_labels(X: np.ndarray, y: np.ndarray, *, split_seed: int, test_fraction: float,
+                         share: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) with the labels of ``share`` of the test part of ``train_test_split(..., seed=split_seed)``
+    flipped, so that a model's test accuracy (near 1 - share) differs from its training accuracy."""
+    from student_lib.datasets import train_test_split
+
+    _, _, _, test = train_test_split(X, np.arange(len(X)), test_fraction=test_fraction, seed=split_seed)
+    test = test.numpy()
+    flipped = y.copy()
+    chosen = test[:round(share * len(test))]
+    flipped[chosen] = 1 - flipped[chosen]
+    return X, flipped
+
+
 def check_fit_baseline(fn: Any, *, threshold_name: str, tolerance_name: str, test_fraction: float = 0.2) -> None:
     """``fn(X, y, seed)`` on two gates of the grader's returns a fitted LogisticRegression that reaches
     the profile's accuracy on fresh points of that gate, and the accuracy of that model on the test part
-    of ``train_test_split(X, y, test_fraction, seed=seed)`` as recomputed by the grader."""
+    of ``train_test_split(X, y, test_fraction, seed=seed)`` as recomputed by the grader. A quarter of the
+    test part's labels are flipped, so an accuracy measured on the training part shows."""
     needed, tolerance = threshold(threshold_name), threshold(tolerance_name)
     for gate in grader_gates("baseline-gates"):
-        X, y = fresh_gate_data(gate, num_samples=TRAIN_SIZE, tag="baseline-train")
         split_seed = seed_for(f"baseline-split-{gate}") % 100_000
+        X, y = _flipped_test_labels(*fresh_gate_data(gate, num_samples=TRAIN_SIZE, tag="baseline-train"),
+                                    split_seed=split_seed, test_fraction=test_fraction)
         what = f"the model {label(fn)} returns for {_describe(gate)}"
         seen = observe("fit_sklearn", fn, X, y, split_seed, subject=label(fn))
         fitted = fitted_logistic_regression(seen["fitted"], what)
@@ -100,6 +116,9 @@ def check_retrained_neuron(fn: Any, of_class: Any, *, threshold_name: str, toler
                        subject=label(fn))
         if not seen["instance"]:
             fail(f"{what} should be a {label(of_class)} trained by your code, found a {seen['type']}")
+        if not seen["steps"]:
+            fail(f"{what} was never moved by an optimizer step: train it with your train and "
+                 "torch.optim.SGD instead of setting its parameters yourself")
         captured = Captured.parse(seen["eval_model"], what)
         out = replay(captured, X_fresh, None, what)
         predicted = binary_labels(out, what, len(X_fresh))
@@ -116,6 +135,20 @@ def check_retrained_neuron(fn: Any, of_class: Any, *, threshold_name: str, toler
                                   "your train, nn.BCELoss() and SGD at the learning rate it is given"))
 
 
+def _typed_in(model_class: Any) -> str:
+    return (f"{label(model_class)}() starts from the same parameters under two different torch seeds: its "
+            "weights are typed in rather than initialised at random and learned; build it from nn.Linear "
+            "layers and leave their initialisation to PyTorch")
+
+
+def check_random_start(model_class: Any) -> None:
+    """``model_class()`` starts from random parameters (two torch seeds give two starts), so a model of
+    that class that classifies well was trained, not typed in."""
+    seeds = [seed_for(f"start-{k}") % 100_000 for k in range(2)]
+    if not observe("random_start", model_class, seeds):
+        fail(_typed_in(model_class))
+
+
 def check_retrained_network(model_class: Any, train: Any, *, gate: str, threshold_name: str, lr: float,
                             epochs: int) -> None:
     """A fresh ``model_class()``, which starts from random parameters, trained by the student's
@@ -129,9 +162,7 @@ def check_retrained_network(model_class: Any, train: Any, *, gate: str, threshol
     seen = observe("train_fresh", model_class, train, X, y.astype(np.float32), list(X_fresh.shape), lr=lr,
                    epochs=epochs, seeds=seeds, subject=subject)
     if not seen["random_start"]:
-        fail(f"{label(model_class)}() starts from the same parameters under two different torch seeds: its "
-             "weights are typed in rather than initialised at random and learned; build it from nn.Linear "
-             "layers and leave their initialisation to PyTorch")
+        fail(_typed_in(model_class))
     what = f"a fresh {label(model_class)}() trained by {label(train)} (Adam, lr={lr}, {epochs} epochs)"
     out = replay(Captured.parse(seen["model"], what), X_fresh, None, what)
     predicted = binary_labels(out, what, len(X_fresh))

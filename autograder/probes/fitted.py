@@ -14,20 +14,29 @@ def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list, y_d
                     of_class: Any = None) -> dict:
     """Train with the student's ``fn(X, y)`` (float32 X, y as ``y_dtype``) and return the trained model
     captured twice (:func:`autograder.probes.capture.capture_module`): its forward on inputs of the
-    training shape and of ``eval_shape``; with ``of_class`` (a notebook class), also whether the model
-    is an instance of it. The grader computes the predictions itself; its fresh points never come here."""
+    training shape and of ``eval_shape``; how many optimizer steps (of any optimizer) moved its
+    parameters; with ``of_class`` (a notebook class), whether the model is an instance of it. The grader computes the predictions itself; its fresh points never come here."""
     import torch
+    from torch.optim.optimizer import register_optimizer_step_post_hook
 
     from autograder.probes.capture import capture_module
 
     if not callable(fn):
         raise WrongType(f"expected a function, found a {type_name(fn)}")
-    model = fn(as_tensor(X), as_tensor(y, y_dtype))
+    stepped: list[tuple[int, ...]] = []  # the parameters each optimizer step held (any optimizer)
+    handle = register_optimizer_step_post_hook(lambda opt, args, kwargs: stepped.append(
+        tuple(id(p) for group in opt.param_groups for p in group["params"])) if len(stepped) < 100_000 else None)
+    try:
+        model = fn(as_tensor(X), as_tensor(y, y_dtype))
+    finally:
+        handle.remove()
     if not isinstance(model, torch.nn.Module):
         raise WrongType(f"it should return the trained nn.Module, but it returned a {type_name(model)}")
+    own = {id(p) for p in model.parameters()}
     return {"train_model": capture_module(model, list(np.asarray(X).shape)),
             "eval_model": capture_module(model, [int(n) for n in eval_shape]), "type": type_name(model),
-            "instance": None if of_class is None else isinstance(model, of_class)}
+            "instance": None if of_class is None else isinstance(model, of_class),
+            "steps": sum(1 for ids in stepped if own.intersection(ids))}
 
 
 @probe
