@@ -113,8 +113,15 @@ def check_bce_example(fn: Any) -> None:
 
 
 def check_bce_by_hand(fn: Any) -> None:
-    """``fn`` computes binary cross-entropy without any of torch's losses, under whatever name bound."""
+    """``fn`` computes its loss without any of torch's losses, under whatever name bound, and from its
+    inputs (two different inputs give two different losses; a constant is not a loss computed by hand)."""
     generator = rng("by-hand")
-    probs = generator.uniform(0.05, 0.95, size=(16, 1)).astype(np.float32)
-    targets = generator.integers(0, 2, size=(16, 1)).astype(np.float32)
-    check_by_hand(fn, [probs, targets], forbidden=LOSSES, advice=BCE_ADVICE)
+    results = []
+    for _ in range(2):
+        probs = generator.uniform(0.05, 0.95, size=(16, 1)).astype(np.float32)
+        targets = generator.integers(0, 2, size=(16, 1)).astype(np.float32)
+        seen = check_by_hand(fn, [probs, targets], forbidden=LOSSES, advice=BCE_ADVICE)
+        results.append(np.asarray(seen["result"], dtype=np.float64))
+    if results[0].shape == results[1].shape and np.array_equal(results[0], results[1]):
+        fail(f"{label(fn)} returns the same value for two different sets of probabilities and labels: it "
+             f"should compute the loss from its inputs: {BCE_ADVICE}")

@@ -122,11 +122,10 @@ def check_retrained_neuron(fn: Any, of_class: Any, *, threshold_name: str, toler
         captured = Captured.parse(seen["eval_model"], what)
         out = replay(captured, X_fresh, None, what)
         predicted = binary_labels(out, what, len(X_fresh))
-        error = _neuron_formula_error(captured, X_fresh, out)
-        if error is None or error > tolerance:
-            fail(f"{what} does not compute sigmoid(b + x.w) with its own parameters"
-                 + ("" if error is None else f" (its output differs by up to {error:.3g})")
-                 + f": return the trained {label(of_class)} itself, not a rule in its place")
+        error = _neuron_formula_error(captured, X_fresh, out)  # None: other parameters, which Question 3 tests
+        if error is not None and error > tolerance:
+            fail(f"{what} does not compute sigmoid(b + x.w) with its own parameters (its output differs by up "
+                 f"to {error:.3g}): return the trained {label(of_class)} itself, not a rule in its place")
         accuracy = float(np.mean(predicted == y_fresh))
         record(f"{gate} retrained neuron accuracy", accuracy, needed)
         if accuracy < needed:

@@ -149,6 +149,13 @@ def check_train_recorded_losses(train: Any, *, epochs: int = 13, lr: float = 0.3
     seen, X, y, init = _run_student_train(train, epochs, lr)
     values = _losses(train, seen, epochs)
     states = [init] + _trajectory(train, seen, epochs)
+    if all(all(np.array_equal(np.asarray(a, dtype=np.float64).reshape(-1), np.asarray(b, dtype=np.float64).reshape(-1))
+               for a, b in zip(state, init)) for state in states[1:]):
+        events = seen.get("events")
+        misuse = optimizer_misuse(events) if events else None
+        fail(f"{label(train)}: in {epochs} epochs no optimizer step changed the parameters, so there is no "
+             "training run whose losses could be checked: " + (misuse if misuse else "call loss.backward() "
+                                                              "before optimizer.step() in every epoch"))
     before = np.array([_logistic_loss(state, X, y) for state in states[:-1]])
     after = np.array([_logistic_loss(state, X, y) for state in states[1:]])
     error = float(np.max(np.abs(values - before)))
