@@ -121,6 +121,25 @@ def _trajectory(train: Any, seen: dict, epochs: int) -> list[np.ndarray]:
     return [[np.asarray(v, dtype=np.float64) for v in snapshot] for snapshot in seen["snapshots"]]
 
 
+def _other_learning_rate(init: list[np.ndarray], X: np.ndarray, y: np.ndarray, lr: float, epochs: int,
+                         states: list[list[np.ndarray]], tolerance: float) -> str | None:
+    """A sentence when the whole trajectory is gradient descent at another learning rate than ``lr``."""
+    _, first = reference_gradient_descent(init, X, y, 1.0, 1)  # one step of size 1: init minus the gradient
+    gradient = np.concatenate([(i.astype(np.float64) - f).reshape(-1) for i, f in zip(init, first[0])])
+    moved = np.concatenate([(i.astype(np.float64) - s.reshape(i.shape)).reshape(-1) for i, s in zip(init, states[0])])
+    if not gradient.any():
+        return None
+    other = float(moved @ gradient / (gradient @ gradient))
+    if not other > 0 or abs(other - lr) <= 1e-3 * lr:
+        return None
+    _, reference = reference_gradient_descent(init, X, y, other, epochs)
+    if max(float(np.max(np.abs(s.reshape(r.shape) - r))) for state, ref in zip(states, reference)
+           for s, r in zip(state, ref)) > tolerance:
+        return None
+    return (f"the parameters follow gradient descent with a learning rate of {other:.3g} instead of the "
+            f"optimizer's {lr:g}: leave the learning rate to the optimizer train is given")
+
+
 def check_train_trajectory(train: Any, *, epochs: int = 13, lr: float = 0.3, tolerance: float = 1e-4) -> None:
     """With SGD at ``lr`` for ``epochs`` epochs (not the notebook's values), the parameters after every
     epoch match full-batch gradient descent from the same start to ``tolerance``."""
@@ -136,7 +155,8 @@ def check_train_trajectory(train: Any, *, epochs: int = 13, lr: float = 0.3, tol
     if error > tolerance:
         first = next(i for i, e in enumerate(errors) if e > tolerance) + 1
         events = seen.get("events")
-        misuse = optimizer_misuse(events) if events else None
+        misuse = ((optimizer_misuse(events) if events else None)
+                  or _other_learning_rate(init, X, y, lr, epochs, states, tolerance))
         fail(f"{label(train)} with SGD (lr={lr}) for {epochs} epochs: from epoch {first} on the parameters "
              f"differ from full-batch gradient descent, by up to {error:.3g} (allowed {tolerance:g}): "
              + (misuse if misuse else "each epoch should zero the gradients, compute the loss on all of X, "

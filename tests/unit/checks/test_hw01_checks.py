@@ -718,6 +718,7 @@ def test_train_trajectory_ignores_the_learning_rate(check_fails):
     """A loop that forces the notebook's learning rate passes at lr=0.5 but not at the grader's 0.3."""
     message = check_fails(check_train_trajectory, train_forces_its_learning_rate)
     assert "SGD (lr=0.3)" in message and "from epoch 1 on" in message
+    assert "gradient descent with a learning rate of 0.5 instead of the optimizer's 0.3" in message
 
 
 def test_train_trajectory_ignores_epochs(check_fails):
