@@ -3,28 +3,49 @@
 Every check raises :class:`CheckFailed` with a message for the student, or returns None.
 """
 
-from autograder.checks.accuracy import check_gate_accuracy, check_sklearn_gate_baseline
-from autograder.checks.architecture import check_layers, check_output_shape, check_parameter_count
+from autograder.checks.accuracy import (
+    check_gate_accuracy,
+    check_reported_gate_accuracy,
+    check_reported_test_accuracy,
+    check_sklearn_gate_baseline,
+)
+from autograder.checks.architecture import (
+    check_hidden_nonlinearity,
+    check_layers,
+    check_output_shape,
+    check_parameter_count,
+)
 from autograder.checks.base import CheckFailed, Ref
 from autograder.checks.numerics import (
+    check_bce_by_hand,
     check_bce_example,
     check_bce_is_finite,
     check_matches_bce,
     check_neuron_formula,
     check_number_in_range,
 )
+from autograder.checks.retrain import (
+    check_fit_baseline,
+    check_random_start,
+    check_retrained_network,
+    check_retrained_neuron,
+)
 from autograder.checks.training import (
     check_train_loss_falls,
-    check_train_matches_gradient_descent,
+    check_train_recorded_losses,
     check_train_returns_losses,
+    check_train_trajectory,
 )
 
 __all__ = [
     "CheckFailed", "Ref",
-    "check_bce_example", "check_bce_is_finite", "check_gate_accuracy", "check_layers", "check_matches_bce",
-    "check_neuron_formula", "check_number_in_range", "check_output_shape", "check_parameter_count",
-    "check_sklearn_gate_baseline", "check_train_loss_falls", "check_train_matches_gradient_descent",
-    "check_train_returns_losses",
+    "check_bce_by_hand", "check_bce_example", "check_bce_is_finite", "check_fit_baseline", "check_gate_accuracy",
+    "check_hidden_nonlinearity", "check_layers", "check_matches_bce", "check_neuron_formula",
+    "check_number_in_range", "check_output_shape", "check_parameter_count", "check_random_start",
+    "check_reported_gate_accuracy",
+    "check_reported_test_accuracy", "check_retrained_network", "check_retrained_neuron",
+    "check_sklearn_gate_baseline", "check_train_loss_falls", "check_train_recorded_losses",
+    "check_train_returns_losses", "check_train_trajectory",
 ]
 
 from autograder.checks.digits import (  # HW4

@@ -7,7 +7,11 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import fail, label, observe, rng
+from autograder.checks.byhand import LOSSES, borrowed, check_by_hand
 from autograder.checks.reference import sigmoid
+
+BCE_ADVICE = ("compute the mean of -[y log p + (1 - y) log(1 - p)] yourself, with torch.log and tensor "
+              "arithmetic")
 
 
 def _number(obj: Any) -> float:
@@ -53,8 +57,17 @@ def _reference_bce(probs: np.ndarray, targets: np.ndarray) -> float:
     return float(np.mean(-(targets * logp + (1.0 - targets) * log1p)))
 
 
-def _loss_value(fn: Any, probs: np.ndarray, targets: np.ndarray) -> float:
-    value = observe("call", fn, probs.astype(np.float32), targets.astype(np.float32))
+def _loss_value(fn: Any, probs: np.ndarray, targets: np.ndarray, *, by_hand: bool = True) -> float:
+    """``fn(probs, targets)`` as one number; with ``by_hand``, refused when it comes from a library loss
+    (recorded at torch's dispatch level, whatever name the loss was bound to)."""
+    seen = observe("call_recording", fn, probs.astype(np.float32), targets.astype(np.float32))
+    value = seen["result"]
+    if by_hand:
+        used = borrowed(seen, LOSSES)
+        if used or not seen["intact"]:
+            fail(f"{label(fn)} is not computed by hand: "
+                 + (f"it runs {', '.join(used)}" if used else "it removed the grader's recording of torch calls")
+                 + f", so its values earn nothing on this by-hand question: {BCE_ADVICE}")
     if value is None:
         fail(f"{label(fn)} returned nothing (None): it should return the mean loss as a tensor")
     array = np.asarray(value, dtype=np.float64) if not isinstance(value, (dict, str)) else None
@@ -94,6 +107,21 @@ def check_bce_is_finite(fn: Any) -> None:
 
 def check_bce_example(fn: Any) -> None:
     """One prediction of 0.5 for a positive label costs log 2 (a sanity check, not a proof)."""
-    found = _loss_value(fn, np.array([[0.5]]), np.array([[1.0]]))
+    found = _loss_value(fn, np.array([[0.5]]), np.array([[1.0]]), by_hand=False)
     if not abs(found - np.log(2)) < 1e-5:
         fail(f"{label(fn)}(p=[[0.5]], y=[[1.0]]): expected log 2 = {np.log(2):.6f}, found {found:.6f}")
+
+
+def check_bce_by_hand(fn: Any) -> None:
+    """``fn`` computes its loss without any of torch's losses, under whatever name bound, and from its
+    inputs (two different inputs give two different losses; a constant is not a loss computed by hand)."""
+    generator = rng("by-hand")
+    results = []
+    for _ in range(2):
+        probs = generator.uniform(0.05, 0.95, size=(16, 1)).astype(np.float32)
+        targets = generator.integers(0, 2, size=(16, 1)).astype(np.float32)
+        seen = check_by_hand(fn, [probs, targets], forbidden=LOSSES, advice=BCE_ADVICE)
+        results.append(np.asarray(seen["result"], dtype=np.float64))
+    if results[0].shape == results[1].shape and np.array_equal(results[0], results[1]):
+        fail(f"{label(fn)} returns the same value for two different sets of probabilities and labels: it "
+             f"should compute the loss from its inputs: {BCE_ADVICE}")

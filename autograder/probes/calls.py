@@ -89,6 +89,10 @@ class _OpRecorder:
         functions: set[str] = set()
 
         class Dispatch(TorchDispatchMode):
+            @classmethod
+            def _should_skip_dynamo(cls) -> bool:  # keeps torch._dynamo (seconds to import) out, as capture.py does
+                return False
+
             def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
                 if len(ops) < 10_000:
                     ops.add(str(func.overloadpacket))

@@ -209,3 +209,45 @@ def trace_call(fn: Any, spec: dict, init: list | None, arrays: list, call_kwargs
     return {"results": results, "trace": trace, "before": before, "after": parameter_values(model),
             "events": found["events"], "lrs": found["lrs"][:100]}
 
+
+
+def _starts_differ(model_class: Any, seeds: list) -> bool:
+    """Whether ``model_class()`` built under each torch seed in ``seeds`` starts from different parameters."""
+    import torch
+
+    from autograder.probes.models import instantiate
+
+    starts = []
+    for seed in seeds:
+        torch.manual_seed(int(seed))
+        starts.append(parameter_values(instantiate(model_class)))
+    first = starts[0]
+    return not all(len(s) == len(first) and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(s, first))
+                   for s in starts[1:])
+
+
+@probe
+def random_start(model_class: Any, seeds: list) -> bool:
+    """Whether ``model_class()`` starts from different parameters under different torch seeds."""
+    return _starts_differ(model_class, seeds)
+
+
+@probe
+def train_fresh(model_class: Any, train_fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list, *,
+                lr: float, epochs: int, seeds: list) -> dict:
+    """Build the student's ``model_class()`` under each torch seed in ``seeds`` (to see whether it starts
+    from random parameters), train one built under the first with the student's ``train_fn(model, X, y,
+    BCELoss(), Adam(lr), epochs)`` (y float32 (n, 1)) and return it captured with its forward on ``eval_shape``."""
+    import torch
+
+    from autograder.probes.capture import capture_module
+    from autograder.probes.models import instantiate
+
+    if not callable(train_fn):
+        raise WrongType(f"expected a function, found a {type_name(train_fn)}")
+    differ = _starts_differ(model_class, seeds)
+    torch.manual_seed(int(seeds[0]))
+    model = instantiate(model_class)
+    optimizer = torch.optim.Adam(model.parameters(), lr=float(lr))
+    train_fn(model, as_tensor(X), as_tensor(y).reshape(-1, 1), torch.nn.BCELoss(), optimizer, int(epochs))
+    return {"random_start": differ, "model": capture_module(model, [int(n) for n in eval_shape])}

@@ -16,6 +16,14 @@ def value(obj: Any) -> Any:
 
 
 @probe
+def instance_of(obj: Any, cls: Any) -> dict:
+    """Whether ``obj`` is an instance of the notebook's class ``cls``, and what type it has."""
+    if not inspect.isclass(cls):
+        raise WrongType(f"expected a class, found a {type_name(cls)}")
+    return {"instance": isinstance(obj, cls), "type": type_name(obj), "class": cls.__name__}
+
+
+@probe
 def describe(obj: Any) -> dict:
     """What kind of object this is."""
     import torch

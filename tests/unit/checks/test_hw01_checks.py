@@ -22,19 +22,28 @@ import autograder.checks as checks
 from autograder.checks import (
     CheckFailed,
     Ref,
+    check_bce_by_hand,
     check_bce_example,
     check_bce_is_finite,
+    check_fit_baseline,
     check_gate_accuracy,
+    check_hidden_nonlinearity,
     check_layers,
     check_matches_bce,
     check_neuron_formula,
     check_number_in_range,
     check_output_shape,
     check_parameter_count,
+    check_random_start,
+    check_reported_gate_accuracy,
+    check_reported_test_accuracy,
+    check_retrained_network,
+    check_retrained_neuron,
     check_sklearn_gate_baseline,
     check_train_loss_falls,
-    check_train_matches_gradient_descent,
+    check_train_recorded_losses,
     check_train_returns_losses,
+    check_train_trajectory,
 )
 from autograder.checks.accuracy import fresh_gate_data
 from autograder.checks.base import GradingContext, grading
@@ -53,7 +62,7 @@ def found_value(message: str) -> float:
 # The modules of the HW1 check library that this file covers; later assignments' checks
 # (activations.py, classification.py, ...) are tested beside them in their own files.
 COVERED_MODULES = {"autograder.checks.accuracy", "autograder.checks.architecture",
-                   "autograder.checks.numerics", "autograder.checks.training"}
+                   "autograder.checks.numerics", "autograder.checks.retrain", "autograder.checks.training"}
 
 
 def test_every_public_check_is_tested_here():
@@ -64,7 +73,7 @@ def test_every_public_check_is_tested_here():
     tested = {n.id for node in ast.walk(ast.parse(Path(__file__).read_text(encoding="utf-8")))
               if isinstance(node, ast.Call) for n in [node.func, *node.args[:1]]
               if isinstance(n, ast.Name) and n.id.startswith("check_")}
-    assert len(public) >= 13 and public <= tested, f"untested checks: {sorted(public - tested)}"
+    assert len(public) >= 20 and public <= tested, f"untested checks: {sorted(public - tested)}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,12 +434,15 @@ def bce_returns_tensor_subclass(probs, targets):
     return binary_cross_entropy(probs, targets).as_subclass(RiggedTensor)
 
 
-@pytest.mark.parametrize("fn", [binary_cross_entropy, torch.nn.functional.binary_cross_entropy],
-                         ids=["by_hand", "torch_functional"])
-def test_bce_checks_pass_a_correct_loss(run_check, fn):
-    run_check(check_bce_example, fn)
-    run_check(check_matches_bce, fn)
-    run_check(check_bce_is_finite, fn)
+def test_bce_checks_pass_a_correct_loss(run_check):
+    run_check(check_bce_example, binary_cross_entropy)
+    run_check(check_matches_bce, binary_cross_entropy)
+    run_check(check_bce_is_finite, binary_cross_entropy)
+
+
+def test_bce_example_is_a_sanity_check_only(run_check):
+    """The public example does not judge how the loss is computed: torch's own passes it."""
+    run_check(check_bce_example, torch.nn.functional.binary_cross_entropy)
 
 
 def test_matches_bce_sign_flipped(check_fails):
@@ -487,6 +499,43 @@ def test_bce_is_finite_sign_flipped_is_negative(check_fails):
     message = check_fails(check_bce_is_finite, bce_sign_flipped)
     assert "exactly 0 and 1" in message and "non-negative" in message
     assert found_value(message) < 0
+
+
+_library_bce = nn.functional.binary_cross_entropy  # bound before the check runs, as a gaming notebook does
+
+
+def bce_by_library_alias(probs, targets, eps=1e-7):
+    return _library_bce(probs.clamp(eps, 1 - eps), targets)
+
+
+def bce_by_bceloss_module(probs, targets, eps=1e-7):
+    return nn.BCELoss()(probs.clamp(eps, 1 - eps), targets)
+
+
+def bce_constant(probs, targets, eps=1e-7):
+    return torch.tensor(0.6931472)
+
+
+def test_bce_by_hand_passes_a_loss_written_by_hand(run_check):
+    run_check(check_bce_by_hand, binary_cross_entropy)
+
+
+@pytest.mark.parametrize("fn", [bce_by_library_alias, bce_by_bceloss_module])
+def test_bce_by_hand_refuses_torchs_loss_under_any_name(check_fails, fn):
+    message = check_fails(check_bce_by_hand, fn)
+    assert "should be written by hand, but it runs nn.BCELoss / F.binary_cross_entropy" in message
+
+
+@pytest.mark.parametrize("check", [check_matches_bce, check_bce_is_finite])
+def test_bce_checks_give_nothing_for_torchs_loss(check_fails, check):
+    """The agreement with nn.BCELoss of nn.BCELoss itself earns nothing on a by-hand question."""
+    message = check_fails(check, bce_by_library_alias)
+    assert "is not computed by hand: it runs nn.BCELoss / F.binary_cross_entropy" in message
+
+
+def test_bce_by_hand_refuses_a_constant(check_fails):
+    message = check_fails(check_bce_by_hand, bce_constant)
+    assert "returns the same value for two different sets" in message
 
 
 def test_bce_example_sign_flipped(check_fails):
@@ -616,46 +665,101 @@ def train_returns_rigged_losses(model, X, y, loss_fn, optimizer, epochs):
     return [AlwaysEqual() for _ in range(epochs)]
 
 
+def train_forces_its_learning_rate(model, X, y, loss_fn, optimizer, epochs):
+    for group in optimizer.param_groups:
+        group["lr"] = 0.5  # the notebook's value, whatever the caller chose
+    return train(model, X, y, loss_fn, optimizer, epochs)
+
+
+def train_ignores_epochs(model, X, y, loss_fn, optimizer, epochs):
+    return train(model, X, y, loss_fn, optimizer, 8)
+
+
+def train_zero_grad_after_backward(model, X, y, loss_fn, optimizer, epochs):
+    losses = []
+    for _ in range(epochs):
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        optimizer.zero_grad()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 def test_training_checks_pass_a_correct_train(run_check):
     run_check(check_train_returns_losses, train)
     context = run_check(check_train_loss_falls, train)
     (measured,) = context.measurements
     assert measured["limit"] == 0.9 and measured["margin"] > 0
-    context = run_check(check_train_matches_gradient_descent, train)
+    context = run_check(check_train_trajectory, train)
     assert context.measurements[0]["metric"] == "parameter error vs gradient descent"
     assert context.measurements[0]["margin"] > 0
+    run_check(check_train_recorded_losses, train)
 
 
-def test_train_matches_gradient_descent_without_zero_grad(check_fails):
-    message = check_fails(check_train_matches_gradient_descent, train_without_zero_grad)
-    assert "`train_without_zero_grad`" in message
-    assert "differ from full-batch gradient descent by up to" in message and "zero the gradients" in message
+def test_train_trajectory_without_zero_grad(check_fails):
+    message = check_fails(check_train_trajectory, train_without_zero_grad)
+    assert "`train_without_zero_grad`" in message and "from epoch 2 on" in message
+    assert "differ from full-batch gradient descent" in message and "never reset" in message
 
 
-def test_train_matches_gradient_descent_steps_before_backward(check_fails):
-    message = check_fails(check_train_matches_gradient_descent, train_steps_before_backward)
-    assert "after 8 epochs" in message and "differ from full-batch gradient descent" in message
-    assert "backward(), then step()" in message
+def test_train_trajectory_steps_before_backward(check_fails):
+    message = check_fails(check_train_trajectory, train_steps_before_backward)
+    assert "for 13 epochs" in message and "differ from full-batch gradient descent" in message
+    assert "before any loss.backward()" in message
 
 
-def test_train_matches_gradient_descent_two_steps_per_epoch(check_fails):
-    message = check_fails(check_train_matches_gradient_descent, train_two_steps_per_epoch)
-    assert "once per epoch (full batch), found 16 calls" in message
+def test_train_trajectory_zero_grad_between_backward_and_step(check_fails):
+    message = check_fails(check_train_trajectory, train_zero_grad_after_backward)
+    assert "reset between loss.backward() and optimizer.step()" in message
 
 
-def test_train_matches_gradient_descent_own_optimizer(check_fails):
-    message = check_fails(check_train_matches_gradient_descent, train_makes_its_own_optimizer)
-    assert "should call optimizer.step() once per epoch" in message and "found 0 calls" in message
+def test_train_trajectory_ignores_the_learning_rate(check_fails):
+    """A loop that forces the notebook's learning rate passes at lr=0.5 but not at the grader's 0.3."""
+    message = check_fails(check_train_trajectory, train_forces_its_learning_rate)
+    assert "SGD (lr=0.3)" in message and "from epoch 1 on" in message
+    assert "gradient descent with a learning rate of 0.5 instead of the optimizer's 0.3" in message
 
 
-def test_train_matches_gradient_descent_loss_after_step(check_fails):
-    message = check_fails(check_train_matches_gradient_descent, train_records_loss_after_step)
-    assert "returned losses differ from the loss before each step" in message
+def test_train_trajectory_ignores_epochs(check_fails):
+    message = check_fails(check_train_trajectory, train_ignores_epochs)
+    assert "epochs=13" in message and "found 8 calls" in message
 
 
-def test_train_matches_gradient_descent_skips_last_epoch(check_fails):
-    message = check_fails(check_train_matches_gradient_descent, train_skips_last_epoch)
-    assert "epochs=8" in message and "found 7 calls" in message
+def test_train_trajectory_two_steps_per_epoch(check_fails):
+    message = check_fails(check_train_trajectory, train_two_steps_per_epoch)
+    assert "once per epoch (full batch), found 26 calls" in message
+
+
+def test_train_trajectory_own_optimizer(check_fails):
+    message = check_fails(check_train_trajectory, train_makes_its_own_optimizer)
+    assert "on the optimizer it is given once per epoch" in message and "found 0 calls" in message
+
+
+def test_train_trajectory_keeps_a_loop_recording_the_loss_after_the_step(run_check):
+    """A cosmetic slip in what is recorded does not cost the trajectory's points."""
+    run_check(check_train_trajectory, train_records_loss_after_step)
+
+
+def test_train_recorded_losses_loss_after_step(check_fails):
+    message = check_fails(check_train_recorded_losses, train_records_loss_after_step)
+    assert "differ from the loss of the model before each epoch's step" in message
+    assert "they are the losses after each step" in message
+
+
+def test_train_recorded_losses_skips_last_epoch(check_fails):
+    message = check_fails(check_train_recorded_losses, train_skips_last_epoch)
+    assert "epochs=13 should return 13 losses, found 12" in message
+
+
+def test_train_recorded_losses_of_a_run_that_never_trains(check_fails):
+    message = check_fails(check_train_recorded_losses, train_steps_before_backward)
+    assert "no optimizer step changed the parameters" in message and "before any loss.backward()" in message
+
+
+def test_train_recorded_losses_without_zero_grad_are_honest(run_check):
+    """The losses of a loop without zero_grad are still its model's losses: that test passes."""
+    run_check(check_train_recorded_losses, train_without_zero_grad)
 
 
 def _first_and_last_loss(message: str) -> tuple[float, float]:
@@ -837,6 +941,233 @@ def test_fresh_data_depends_on_the_grading_seed():
     assert not np.array_equal(draw(1), draw(2))
 
 
+def test_gate_accuracy_names_a_constant_predictor(check_fails):
+    message = check_fails(check_gate_accuracy, ConstantModel(), gate="AND", threshold_name="gate_accuracy")
+    assert "predicts class 1 for all 400 points" in message
+
+
+def test_gate_accuracy_of_class_passes_an_instance(run_check, and_neuron):
+    run_check(check_gate_accuracy, and_neuron, gate="AND", threshold_name="gate_accuracy", of_class=NeuronFromLayers)
+
+
+class NearestCorner(nn.Module):
+    """Gamed: snaps each point to the nearest corner and answers that corner's training label."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.register_buffer("table", torch.tensor(table, dtype=torch.float32).reshape(2, 2))
+
+    def forward(self, x):
+        corner = x.round().clamp(0, 1).long()
+        return self.table[corner[:, 0], corner[:, 1]].unsqueeze(1)
+
+
+def test_gate_accuracy_of_class_refuses_a_rule_in_its_place(check_fails):
+    message = check_fails(check_gate_accuracy, NearestCorner([0, 0, 0, 1]), gate="AND",
+                          threshold_name="gate_accuracy", of_class=NeuronFromLayers)
+    assert "should be a `NeuronFromLayers` trained with your code, found a" in message and "NearestCorner" in message
+
+
+def _xor_neuron_and_accuracy() -> tuple[nn.Module, float]:
+    model = _fit(NeuronFromLayers(2), "XOR")
+    X, y = logic_gate("XOR", num_samples=500, noise_level=0.1, seed=3)
+    with torch.no_grad():
+        return model, float(((model(X).squeeze(1) >= 0.5).long() == y).float().mean())
+
+
+def test_reported_gate_accuracy_passes_the_measured_accuracy(run_check):
+    model, accuracy = _xor_neuron_and_accuracy()
+    run_check(check_reported_gate_accuracy, model, accuracy, gate="XOR", data_seed=3,
+              tolerance_name="reported_tolerance", of_class=NeuronFromLayers)
+
+
+def test_reported_gate_accuracy_typed_in(check_fails):
+    model, accuracy = _xor_neuron_and_accuracy()
+    message = check_fails(check_reported_gate_accuracy, model, 0.25, gate="XOR", data_seed=3,
+                          tolerance_name="reported_tolerance", of_class=NeuronFromLayers)
+    assert f"the grader measures {accuracy:.4f}, the notebook says 0.2500" in message
+
+
+def test_reported_gate_accuracy_on_other_data(check_fails):
+    """An accuracy measured on other points (here the AND data) is not the one the question names."""
+    model, _ = _xor_neuron_and_accuracy()
+    X, y = logic_gate("AND", num_samples=500, noise_level=0.1, seed=1)
+    with torch.no_grad():
+        other = float(((model(X).squeeze(1) >= 0.5).long() == y).float().mean())
+    message = check_fails(check_reported_gate_accuracy, model, other, gate="XOR", data_seed=3,
+                          tolerance_name="reported_tolerance")
+    assert "500 XOR points" in message
+
+
+def train_neuron(X, y, epochs=300, lr=1.0, seed=0):
+    """Correct: a NeuronFromLayers trained with train, BCELoss and SGD."""
+    torch.manual_seed(seed)
+    model = NeuronFromLayers(X.shape[1])
+    train(model, X, y.float().unsqueeze(1), nn.BCELoss(), torch.optim.SGD(model.parameters(), lr=lr), epochs)
+    return model
+
+
+def train_neuron_snaps_to_corners(X, y, epochs=300, lr=1.0, seed=0):
+    corners = X.round().clamp(0, 1).long()
+    table = [float(y[(corners[:, 0] == i) & (corners[:, 1] == j)].float().mean() >= 0.5) for i in (0, 1) for j in (0, 1)]
+    return NearestCorner(table)
+
+
+class SnappingNeuron(NeuronFromLayers):
+    """Gamed: a NeuronFromLayers whose forward is a corner rule, trained so that it looks trained."""
+
+    def forward(self, x):
+        return (x.round().clamp(0, 1).sum(dim=1, keepdim=True) >= 2).float() * torch.sigmoid(self.linear(x)) ** 0
+
+
+def train_neuron_typed_in_and(X, y, epochs=300, lr=1.0, seed=0):
+    """Gamed: the AND weights typed in, no training."""
+    model = NeuronFromLayers(2)
+    with torch.no_grad():
+        model.linear.weight.copy_(torch.tensor([[10.0, 10.0]]))
+        model.linear.bias.copy_(torch.tensor([-15.0]))
+    return model
+
+
+def train_neuron_learning_rate_too_small(X, y, epochs=300, lr=1.0, seed=0):
+    return train_neuron(X, y, epochs, 1e-4, seed)
+
+
+def test_retrained_neuron_passes_a_correct_recipe(run_check, thresholds):
+    context = run_check(check_retrained_neuron, train_neuron, NeuronFromLayers, threshold_name="gate_accuracy")
+    assert len(context.measurements) == 2
+    assert all(m["value"] >= thresholds["gate_accuracy"] for m in context.measurements)
+
+
+def test_retrained_neuron_rule_in_its_place(check_fails):
+    message = check_fails(check_retrained_neuron, train_neuron_snaps_to_corners, NeuronFromLayers,
+                          threshold_name="gate_accuracy")
+    assert "should be a `NeuronFromLayers` trained by your code, found a" in message and "NearestCorner" in message
+
+
+def test_retrained_neuron_typed_in_weights(check_fails):
+    message = check_fails(check_retrained_neuron, train_neuron_typed_in_and, NeuronFromLayers,
+                          threshold_name="gate_accuracy")
+    assert "never moved by an optimizer step" in message
+
+
+def test_retrained_neuron_subclass_with_a_rule(check_fails):
+    def fit(X, y, epochs=300, lr=1.0, seed=0):
+        model = SnappingNeuron(2)
+        train(model, X, y.float().unsqueeze(1), nn.BCELoss(), torch.optim.SGD(model.parameters(), lr=lr), 3)
+        return model
+
+    message = check_fails(check_retrained_neuron, fit, SnappingNeuron, threshold_name="gate_accuracy")
+    assert "does not compute sigmoid(b + x.w) with its own parameters" in message
+
+
+def test_retrained_neuron_learning_rate_too_small(check_fails, thresholds):
+    message = check_fails(check_retrained_neuron, train_neuron_learning_rate_too_small, NeuronFromLayers,
+                          threshold_name="gate_accuracy")
+    assert "trained on 200 of its points, on 400 fresh ones" in message
+    assert f"at least {thresholds['gate_accuracy']:.2f}" in message
+
+
+class ClosedFormXorNet(nn.Module):
+    """Gamed: the textbook XOR weights typed in (OR and AND units)."""
+
+    def __init__(self, hidden: int = 8):
+        super().__init__()
+        self.hidden, self.out = nn.Linear(2, hidden), nn.Linear(hidden, 1)
+        with torch.no_grad():
+            self.hidden.weight.fill_(20.0)
+            self.hidden.bias.fill_(-30.0)
+            self.hidden.bias[0] = -10.0
+            self.out.weight.zero_()
+            self.out.weight[0, 0], self.out.weight[0, 1] = 20.0, -20.0
+            self.out.bias.fill_(-10.0)
+
+    def forward(self, x):
+        return torch.sigmoid(self.out(torch.sigmoid(self.hidden(x))))
+
+
+class XorRuleNet(XORNet):
+    """Gamed: a real XORNet whose forward answers XOR by a rule."""
+
+    def forward(self, x):
+        bits = (x > 0.5).float()
+        return (bits[:, :1] - bits[:, 1:]).abs() * 0.98 + 0.01 + 0 * self.layers(x)
+
+
+def test_random_start_passes_a_randomly_initialised_net(run_check):
+    run_check(check_random_start, XORNet)
+
+
+def test_random_start_typed_in_weights(check_fails):
+    message = check_fails(check_random_start, ClosedFormXorNet)
+    assert "starts from the same parameters under two different torch seeds" in message
+
+
+def test_retrained_network_passes_a_correct_net_and_train(run_check, thresholds):
+    context = run_check(check_retrained_network, XORNet, train, gate="XNOR", threshold_name="xor_accuracy",
+                        lr=0.05, epochs=300)
+    assert context.measurements[0]["value"] >= thresholds["xor_accuracy"]
+
+
+def test_retrained_network_typed_in_weights(check_fails):
+    message = check_fails(check_retrained_network, ClosedFormXorNet, train, gate="XNOR",
+                          threshold_name="xor_accuracy", lr=0.05, epochs=300)
+    assert "weights are typed in" in message
+
+
+def test_retrained_network_rule_ignores_its_training(check_fails):
+    """An XOR rule in forward scores 0 on the grader's XNOR data, whatever the training did."""
+    message = check_fails(check_retrained_network, XorRuleNet, train, gate="XNOR", threshold_name="xor_accuracy",
+                          lr=0.05, epochs=300)
+    assert "gate XNOR" in message and found_value(message) < 0.1
+
+
+def test_retrained_network_without_nonlinearity(check_fails):
+    message = check_fails(check_retrained_network, XorNetWithoutNonlinearity, train, gate="XNOR",
+                          threshold_name="xor_accuracy", lr=0.05, epochs=300)
+    assert found_value(message) < 0.8
+
+
+class XorNetFunctionalRelu(nn.Module):
+    """Correct: named layers and torch.relu."""
+
+    def __init__(self, hidden: int = 8):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(2, hidden), nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc2(torch.relu(self.fc1(x))))
+
+
+class XorNetIgnoresHidden(XORNet):
+    def __init__(self, hidden: int = 8):
+        super().__init__(2)
+
+
+@pytest.mark.parametrize("model", [XORNet, XorNetFunctionalRelu])
+def test_hidden_nonlinearity_passes_a_correct_net(run_check, model):
+    run_check(check_hidden_nonlinearity, model, sizes=[2, 5, 1], args=[5])
+
+
+def test_hidden_nonlinearity_without_nonlinearity(check_fails):
+    message = check_fails(check_hidden_nonlinearity, XorNetWithoutNonlinearity, sizes=[2, 5, 1], args=[5])
+    assert "sigmoid of a linear function of the input" in message and "between the two nn.Linear layers" in message
+
+
+def test_hidden_nonlinearity_forward_ignores_input(check_fails):
+    class IgnoresInput(XORNet):
+        def forward(self, x):
+            return self.layers(torch.zeros_like(x))
+
+    message = check_fails(check_hidden_nonlinearity, IgnoresInput, sizes=[2, 5, 1], args=[5])
+    assert "the same for every input" in message
+
+
+def test_hidden_nonlinearity_ignores_hidden(check_fails):
+    message = check_fails(check_hidden_nonlinearity, XorNetIgnoresHidden, sizes=[2, 5, 1], args=[5])
+    assert "a 2-5-1 network of nn.Linear layers has 21 trainable parameters" in message
+
+
 # --------------------------------------------------------------------------------------------
 # scikit-learn baselines (hw01 q1).
 
@@ -861,16 +1192,14 @@ class PredictsWithoutSklearn:
         return (np.asarray(X).sum(axis=1) > 1.5).astype(np.int64)
 
 
-@pytest.mark.parametrize("as_type", [float, np.float64, torch.tensor], ids=["float", "numpy", "tensor"])
-def test_sklearn_baseline_passes_a_fitted_model(run_check, and_baseline, as_type):
-    """A fitted baseline passes, whatever kind of number its reported accuracy is."""
-    model, accuracy = and_baseline
-    run_check(check_sklearn_gate_baseline, model, as_type(accuracy), gate="AND",
-              threshold_name="baseline_accuracy")
+def test_sklearn_baseline_passes_a_fitted_model(run_check, and_baseline, thresholds):
+    model, _ = and_baseline
+    context = run_check(check_sklearn_gate_baseline, model, gate="AND", threshold_name="baseline_accuracy")
+    assert context.measurements[0]["value"] >= thresholds["baseline_accuracy"]
 
 
 def test_sklearn_baseline_unfitted(check_fails):
-    message = check_fails(check_sklearn_gate_baseline, LogisticRegression(), 0.9, gate="AND",
+    message = check_fails(check_sklearn_gate_baseline, LogisticRegression(), gate="AND",
                           threshold_name="baseline_accuracy")
     assert "not fitted" in message
 
@@ -878,37 +1207,129 @@ def test_sklearn_baseline_unfitted(check_fails):
 def test_sklearn_baseline_fitted_on_the_wrong_gate(check_fails, thresholds):
     X, y = logic_gate("OR", num_samples=500, noise_level=0.1, seed=2)
     model = LogisticRegression().fit(X.numpy(), y.numpy())
-    message = check_fails(check_sklearn_gate_baseline, model, 0.98, gate="AND",
-                          threshold_name="baseline_accuracy")
+    message = check_fails(check_sklearn_gate_baseline, model, gate="AND", threshold_name="baseline_accuracy")
     assert "fresh AND points" in message and f"at least {thresholds['baseline_accuracy']:.2f}" in message
     assert found_value(message) < thresholds["baseline_accuracy"]
 
 
-def test_sklearn_baseline_not_an_estimator(check_fails):
-    message = check_fails(check_sklearn_gate_baseline, NeuronFromLayers(2), 0.98, gate="AND",
+def test_sklearn_baseline_another_classifier(check_fails):
+    """The question asks for a LogisticRegression: another linear classifier is refused by name."""
+    from sklearn.linear_model import Perceptron
+
+    X_train, y_train, _, _ = _and_split()
+    message = check_fails(check_sklearn_gate_baseline, Perceptron().fit(X_train, y_train), gate="AND",
                           threshold_name="baseline_accuracy")
-    assert "fitted scikit-learn LogisticRegression, found a" in message and "NeuronFromLayers" in message
+    assert "fitted scikit-learn LogisticRegression, found a Perceptron" in message
+
+
+def test_sklearn_baseline_not_an_estimator(check_fails):
+    message = check_fails(check_sklearn_gate_baseline, NeuronFromLayers(2), gate="AND",
+                          threshold_name="baseline_accuracy")
+    assert "scikit-learn model" in message and "NeuronFromLayers" in message
 
 
 def test_sklearn_baseline_hand_written_predict(check_fails):
-    message = check_fails(check_sklearn_gate_baseline, PredictsWithoutSklearn(), 0.98, gate="AND",
+    message = check_fails(check_sklearn_gate_baseline, PredictsWithoutSklearn(), gate="AND",
                           threshold_name="baseline_accuracy")
     assert "wrong type" in message and "scikit-learn model" in message and "PredictsWithoutSklearn" in message
 
 
-def test_sklearn_baseline_accuracy_as_percentage(check_fails, and_baseline):
-    model, accuracy = and_baseline
-    message = check_fails(check_sklearn_gate_baseline, model, 100 * accuracy, gate="AND",
-                          threshold_name="baseline_accuracy")
-    assert "test accuracy" in message and "and 1" in message and found_value(message) > 1
+def _notebook_baseline(score_on: str) -> tuple[LogisticRegression, float]:
+    """The notebook's AND baseline (logic_gate seed 1, split seed 140), reporting the accuracy on a part."""
+    from student_lib.datasets import train_test_split
+
+    X, y = logic_gate("AND", num_samples=500, noise_level=0.1, seed=1)
+    X_train, X_test, y_train, y_test = (t.numpy() for t in train_test_split(X, y, test_fraction=0.2, seed=140))
+    model = LogisticRegression().fit(X_train, y_train)
+    part = (X_test, y_test) if score_on == "test" else (X_train, y_train)
+    return model, float(model.score(*part))
+
+
+@pytest.mark.parametrize("as_type", [float, np.float64, torch.tensor], ids=["float", "numpy", "tensor"])
+def test_reported_test_accuracy_passes_the_test_accuracy(run_check, as_type):
+    model, accuracy = _notebook_baseline("test")
+    run_check(check_reported_test_accuracy, model, as_type(accuracy), gate="AND", data_seed=1, split_seed=140,
+              tolerance_name="reported_tolerance")
+
+
+def test_reported_test_accuracy_measured_on_the_training_part(check_fails):
+    model, accuracy = _notebook_baseline("train")
+    message = check_fails(check_reported_test_accuracy, model, accuracy, gate="AND", data_seed=1,
+                          split_seed=140, tolerance_name="reported_tolerance")
+    assert "grader measures 1.0000, found 0.9975" in message and "accuracy on the training part" in message
+
+
+def test_reported_test_accuracy_typed_in(check_fails):
+    model, _ = _notebook_baseline("test")
+    message = check_fails(check_reported_test_accuracy, model, 0.97, gate="AND", data_seed=1, split_seed=140,
+                          tolerance_name="reported_tolerance")
+    assert "found 0.9700" in message and "fraction of correct predictions on the test part" in message
+
+
+def test_reported_test_accuracy_as_percentage(check_fails):
+    model, accuracy = _notebook_baseline("test")
+    message = check_fails(check_reported_test_accuracy, model, 100 * accuracy, gate="AND", data_seed=1,
+                          split_seed=140, tolerance_name="reported_tolerance")
+    assert "found 100.0000" in message
 
 
 @pytest.mark.parametrize("rigged", [AlwaysEqual(), RiggedFloat(0.97)], ids=["rigged_eq", "float_subclass"])
-def test_sklearn_baseline_refuses_a_rigged_accuracy(check_fails, and_baseline, rigged):
-    model, _ = and_baseline
-    message = check_fails(check_sklearn_gate_baseline, model, rigged, gate="AND",
-                          threshold_name="baseline_accuracy")
+def test_reported_test_accuracy_refuses_a_rigged_accuracy(check_fails, rigged):
+    model, _ = _notebook_baseline("test")
+    message = check_fails(check_reported_test_accuracy, model, rigged, gate="AND", data_seed=1, split_seed=140,
+                          tolerance_name="reported_tolerance")
     assert "wrong type" in message and type(rigged).__name__ in message
+
+
+def fit_baseline(X, y, seed=140):
+    """Correct: fit on the training part, score on the test part."""
+    from student_lib.datasets import train_test_split
+
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.2, seed=seed)
+    model = LogisticRegression().fit(X_train.numpy(), y_train.numpy())
+    return model, float(model.score(X_test.numpy(), y_test.numpy()))
+
+
+def fit_baseline_scores_training_part(X, y, seed=140):
+    from student_lib.datasets import train_test_split
+
+    X_train, _, y_train, _ = train_test_split(X, y, test_fraction=0.2, seed=seed)
+    model = LogisticRegression().fit(X_train.numpy(), y_train.numpy())
+    return model, float(model.score(X_train.numpy(), y_train.numpy()))
+
+
+def fit_baseline_returns_the_notebook_model(X, y, seed=140):
+    """Gamed: the AND model fitted once in the notebook, whatever data it is given."""
+    return _notebook_baseline("test")
+
+
+def fit_baseline_returns_the_model_only(X, y, seed=140):
+    return fit_baseline(X, y, seed)[0]
+
+
+def test_fit_baseline_passes_a_correct_recipe(run_check):
+    context = run_check(check_fit_baseline, fit_baseline, threshold_name="baseline_accuracy",
+                        tolerance_name="reported_tolerance")
+    assert len(context.measurements) == 2 and all(m["margin"] >= 0 for m in context.measurements)
+
+
+def test_fit_baseline_scores_the_training_part(check_fails):
+    message = check_fails(check_fit_baseline, fit_baseline_scores_training_part, threshold_name="baseline_accuracy",
+                          tolerance_name="reported_tolerance")
+    assert "40 test points of the split" in message and "accuracy on the training part" in message
+
+
+def test_fit_baseline_returns_a_model_fitted_elsewhere(check_fails, thresholds):
+    message = check_fails(check_fit_baseline, fit_baseline_returns_the_notebook_model,
+                          threshold_name="baseline_accuracy", tolerance_name="reported_tolerance")
+    assert f"expected an accuracy of at least {thresholds['baseline_accuracy']:.2f}" in message
+    assert "fit the LogisticRegression on the training part of the X and y it is given" in message
+
+
+def test_fit_baseline_returns_the_model_only(check_fails):
+    message = check_fails(check_fit_baseline, fit_baseline_returns_the_model_only, threshold_name="baseline_accuracy",
+                          tolerance_name="reported_tolerance")
+    assert "should return a pair (fitted model, test accuracy)" in message and "LogisticRegression" in message
 
 
 # --------------------------------------------------------------------------------------------
