@@ -32,6 +32,7 @@ from autograder.probes.registry import WrongType, probe, type_name
 _getattribute = object.__getattribute__
 MAX_NODES = 20_000
 MAX_CONSTANT_VALUES = 2_000_000
+MAX_BUFFER_VALUES = 1_000_000  # numbers a model may keep outside its parameters (BatchNorm keeps a few)
 # operators that hand a tensor's value to Python: what follows depends on the data
 SCALAR_OPS = frozenset(["aten._local_scalar_dense", "aten.is_nonzero", "aten.equal", "aten.item"])
 
@@ -193,6 +194,12 @@ def capture_module(module: Any, shape: list | None = None, dtype: str = "float32
     import torch
 
     found = walk(module)
+    stored = sum(int(t.numel()) for _, t in found["buffers"])
+    if stored > MAX_BUFFER_VALUES:
+        names = ", ".join(f"`{n}`" for n, t in found["buffers"] if t.numel() > 1000)[:200]
+        raise WrongType(f"the model keeps {stored:,} numbers in buffers ({names}), more than the "
+                        f"{MAX_BUFFER_VALUES:,} the grader accepts outside trainable parameters: a stored table "
+                        "of data is not a trained network")
     reply: dict[str, Any] = {
         "parameters": [{"name": n, "shape": [int(s) for s in t.shape], "trainable": bool(t.requires_grad),
                         "value": _array(t) if values else None} for n, t in found["parameters"]],
