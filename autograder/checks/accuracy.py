@@ -80,11 +80,6 @@ def module_predictions(model: Any, X: np.ndarray, of_class: Any = None) -> np.nd
     return binary_labels(seen["output"], label(model), len(X))
 
 
-def module_accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
-    """Accuracy of a trained binary nn.Module (sigmoid output) on inputs X with hidden labels y."""
-    return float(np.mean(module_predictions(model, X) == y))
-
-
 def accuracy_failure(what: str, predicted: np.ndarray, y: np.ndarray, needed: float, advice: str) -> str:
     """The message for an accuracy under its bar, naming a constant predictor when it is one."""
     accuracy = float(np.mean(predicted == y))

@@ -100,7 +100,8 @@ def _neuron_formula_error(captured: Captured, X: np.ndarray, out: np.ndarray) ->
     weights = [v for v in params.values() if v.size == X.shape[1]]
     if len(params) != 2 or len(intercepts) != 1 or len(weights) != 1:
         return None
-    expected = sigmoid(float(intercepts[0].reshape(())) + X.astype(np.float64) @ weights[0].astype(np.float64).reshape(-1))
+    w = weights[0].astype(np.float64).reshape(-1)
+    expected = sigmoid(float(intercepts[0].reshape(())) + X.astype(np.float64) @ w)
     return float(np.max(np.abs(out.reshape(-1) - expected)))
 
 

@@ -16,7 +16,8 @@ def fit_and_predict(fn: Any, X: np.ndarray, y: np.ndarray, eval_shape: list, y_d
     """Train with the student's ``fn(X, y)`` (float32 X, y as ``y_dtype``) and return the trained model
     captured twice (:func:`autograder.probes.capture.capture_module`): its forward on inputs of the
     training shape and of ``eval_shape``; how many optimizer steps (of any optimizer) moved its
-    parameters; with ``of_class`` (a notebook class), whether the model is an instance of it. The grader computes the predictions itself; its fresh points never come here."""
+    parameters; with ``of_class`` (a notebook class), whether the model is an instance of it. The
+    grader computes the predictions itself; its fresh points never come here."""
     import torch
     from torch.optim.optimizer import register_optimizer_step_post_hook
 

@@ -34,16 +34,17 @@ def test_hw01_public_tests_are_worth_nothing_and_hidden_tests_carry_the_points(h
         assert test_file.points == sum(c.points for c in hidden) > 0
 
 
-def test_hw01_is_worth_17_points(hw01_tests):
-    assert {t.name: t.points for t in hw01_tests} == {"q1": 2, "q2": 3, "q3": 2, "q4": 3, "q5": 3,
-                                                      "q6": 2, "q7": 2}
+def test_hw01_is_worth_22_points(hw01_tests):
+    assert {t.name: t.points for t in hw01_tests} == {"q1": 3, "q2": 3, "q3": 2, "q4": 3, "q5": 4,
+                                                      "q6": 4, "q7": 3}
 
 
 def test_hw01_cases_name_the_notebook_variables_they_need(hw01_tests):
     cases = {c.name: c for t in hw01_tests for c in t.cases}
     assert cases["test_q2_parameter_count"].arguments == ["NeuronFromParameters"]
-    assert cases["test_q1_and_baseline"].arguments == ["and_baseline", "and_test_accuracy"]
-    assert cases["test_q7_accuracy"].arguments == ["xor_model"]
+    assert cases["test_q1_reported_accuracies"].arguments == ["and_baseline", "and_test_accuracy", "or_baseline",
+                                                              "or_test_accuracy"]
+    assert cases["test_q7_accuracy"].arguments == ["xor_model", "XORNet"]
     assert all(inspect.isfunction(c.function) and c.description for c in cases.values())
 
 
