@@ -1,8 +1,8 @@
 """Hostile and broken submissions (attacks.toml) never earn more than they would without the attack.
 
 Each attack is one cell appended to the hw01 notebook as distributed (worth 0) or to a correct
-one (worth 17). The whole set is graded as one batch, next to an untouched correct notebook that
-must keep its 17 points. No output the grader keeps may contain the canary written into every
+one (full marks). The whole set is graded as one batch, next to an untouched correct notebook that
+must keep all its points. No output the grader keeps may contain the canary written into every
 hidden test file, the grader's environment secrets, or evidence that the grader unpickled
 anything.
 """
@@ -26,6 +26,7 @@ import nbformat
 import pytest
 
 from autograder import paths
+from autograder.authoring.corpus import load_manifest
 from autograder.batch.run import grade_many
 from autograder.authoring.build import canary
 from autograder.authoring.corpus import fill_student_notebook
@@ -232,7 +233,8 @@ def test_attack_earns_nothing_extra(graded, attack):
 
 def test_innocent_submission_in_the_same_batch_keeps_full_marks(graded):
     control = graded["control_solution"]
-    assert control.score == control.max_score == 17, control.message
+    full = sum(next(e for e in load_manifest(paths.corpus_dir("hw01")) if e.name == "solution").expect.values())
+    assert control.score == control.max_score == full, control.message
     assert control.status == "ok"
 
 

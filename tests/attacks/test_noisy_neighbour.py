@@ -3,7 +3,7 @@
 One submission starts as many busy processes as its process limit lets it, each in a session of
 its own (where the kernel shares CPU per session, that takes one share each); a correct solution
 that computes a little longer is graded in the same batch at the same time (two jobs). Time limits
-count each submission's own CPU time (``student_process/cputime.py``), so the victim keeps its 17
+count each submission's own CPU time (``student_process/cputime.py``), so the victim keeps all its
 points whether or not a cgroup gives each submission a CPU share (the ``userns`` level, a TA's
 laptop, has none), and the hog is stopped by its own CPU-time limit. When limits counted wall
 time, the victim timed out with 0 points at the ``userns`` level. CI runs this file as root and
@@ -51,7 +51,7 @@ while time.process_time() < _end:
 
 
 def victim_notebook() -> dict:
-    """The solution (17 points), with 2 s of computing at the end."""
+    """The solution (full marks), with 2 s of computing at the end."""
     return with_attack(base_notebook("solution"), VICTIM_WORK)
 
 
@@ -72,7 +72,7 @@ def graded(tmp_path_factory):
 
 def test_victim_of_a_cpu_hog_in_the_same_batch_keeps_full_marks(graded):
     victim = graded["victim"]
-    assert (victim.status, victim.score, victim.max_score) == ("ok", 17, 17), (level(), victim.message)
+    assert victim.status == "ok" and victim.score == victim.max_score > 0, (level(), victim.message)
 
 
 def test_the_hog_is_stopped_by_its_own_cpu_time_limit(graded):

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from autograder import paths
+from autograder.authoring.corpus import load_manifest
 from autograder.authoring.build import build
 from autograder.authoring.corpus import fill_student_notebook
 from autograder.engine.assignment import Assignment
@@ -64,7 +65,8 @@ def test_the_solution_earns_the_plain_assert_points_and_the_stub_none(course, tm
     hw = Assignment.load(HW)
     solution = grade_submission(course / "solutions" / HW / f"{HW}.ipynb", hw, submission_id="solution")
     assert solution.points_by_question()["q8"] == 1, [q.message for q in solution.questions]
-    assert solution.score == solution.max_score == 18
+    full = sum(next(e for e in load_manifest(paths.corpus_dir(HW)) if e.name == "solution").expect.values())
+    assert solution.score == solution.max_score == full + 1  # the corpus's points and q8's one
     student = grade_submission(course / "assignments" / HW / f"{HW}.ipynb", hw, submission_id="student")
     q8 = next(q for q in student.questions if q.name == "q8")
     assert q8.score == 0 and q8.message  # the answer is `...`: an Ellipsis, not 33

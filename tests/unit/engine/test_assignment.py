@@ -7,9 +7,12 @@ import shutil
 import pytest
 
 from autograder import paths
+from autograder.authoring.corpus import load_manifest
 from autograder.engine.assignment import Assignment, BundleNotReady, bundle_problem
 
 HW = "hw01"
+# the autograded points, as the corpus manifest gives the solution
+FULL = sum(next(e for e in load_manifest(paths.corpus_dir(HW)) if e.name == "solution").expect.values())
 
 
 @pytest.fixture
@@ -25,7 +28,7 @@ def course(tmp_path, monkeypatch):
 def test_a_current_bundle_loads_with_its_tests_and_written_questions(course):
     assert bundle_problem(HW) is None
     hw = Assignment.load(HW)
-    assert hw.max_score == 17 and [q.name for q in hw.manual] == ["q6_written"]
+    assert hw.max_score == FULL and [q.name for q in hw.manual] == ["q6_written"]
     assert hw.manual[0].points == 2 and "XOR" in hw.manual[0].prompt
 
 
@@ -46,7 +49,7 @@ def test_an_edited_master_makes_the_bundle_stale(course):
 def test_a_bundle_without_its_master_is_used_as_it_is(course):
     """A TA may hold only the built bundle (no solutions/): it grades as built."""
     shutil.rmtree(course / "solutions")
-    assert Assignment.load(HW).max_score == 17
+    assert Assignment.load(HW).max_score == FULL
 
 
 def test_an_unknown_assignment_says_so(course):
