@@ -22,7 +22,7 @@ from pathlib import Path
 from autograder import paths
 from autograder.student_process import fork_server
 from autograder.authoring.corpus import materialise
-from autograder.engine.assignment import Assignment
+from autograder.engine.assignment import Assignment, BundleNotReady
 from autograder.engine.grade import GradeOptions, grade_submission
 from autograder.student_process.session import base_env
 
@@ -94,7 +94,10 @@ def main() -> None:
     parser.add_argument("--skip", type=int, default=0,
                         help="start that many seeds after the assignment's (CI skips the one the corpus test grades)")
     args = parser.parse_args()
-    sys.exit(measure(args.assignment, args.seeds, args.jobs, args.skip))
+    try:
+        sys.exit(measure(args.assignment, args.seeds, args.jobs, args.skip))
+    except BundleNotReady as exc:
+        sys.exit(f"margins: {exc}")
 
 
 if __name__ == "__main__":
