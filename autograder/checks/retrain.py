@@ -26,6 +26,7 @@ from autograder.checks.accuracy import (
     split_accuracies,
 )
 from autograder.checks.base import fail, label, observe, record, rng, seed_for, threshold
+from autograder.checks.diagnose import optimizer_misuse
 from autograder.checks.reference import sigmoid
 from autograder.checks.replay import Captured, replay
 
@@ -164,6 +165,9 @@ def check_retrained_network(model_class: Any, train: Any, *, gate: str, threshol
     if not seen["random_start"]:
         fail(_typed_in(model_class))
     what = f"a fresh {label(model_class)}() trained by {label(train)} (Adam, lr={lr}, {epochs} epochs)"
+    misuse = optimizer_misuse(seen.get("events") or [])
+    if misuse:  # whether such a run still learns depends on the seed: the defect decides, not the luck
+        fail(f"{what} on the grader's {gate} data cannot vouch for {label(model_class)}: {misuse}")
     out = replay(Captured.parse(seen["model"], what), X_fresh, None, what)
     predicted = binary_labels(out, what, len(X_fresh))
     accuracy = float(np.mean(predicted == y_fresh))

@@ -237,7 +237,8 @@ def train_fresh(model_class: Any, train_fn: Any, X: np.ndarray, y: np.ndarray, e
                 lr: float, epochs: int, seeds: list) -> dict:
     """Build the student's ``model_class()`` under each torch seed in ``seeds`` (to see whether it starts
     from random parameters), train one built under the first with the student's ``train_fn(model, X, y,
-    BCELoss(), Adam(lr), epochs)`` (y float32 (n, 1)) and return it captured with its forward on ``eval_shape``."""
+    BCELoss(), Adam(lr), epochs)`` (y float32 (n, 1)), watching the optimizer, and return it captured with
+    its forward on ``eval_shape`` and the optimizer events."""
     import torch
 
     from autograder.probes.capture import capture_module
@@ -249,5 +250,6 @@ def train_fresh(model_class: Any, train_fn: Any, X: np.ndarray, y: np.ndarray, e
     torch.manual_seed(int(seeds[0]))
     model = instantiate(model_class)
     optimizer = torch.optim.Adam(model.parameters(), lr=float(lr))
+    events = watch_optimizer(optimizer, model)
     train_fn(model, as_tensor(X), as_tensor(y).reshape(-1, 1), torch.nn.BCELoss(), optimizer, int(epochs))
-    return {"random_start": differ, "model": capture_module(model, [int(n) for n in eval_shape])}
+    return {"random_start": differ, "events": events, "model": capture_module(model, [int(n) for n in eval_shape])}

@@ -1128,6 +1128,13 @@ def test_retrained_network_without_nonlinearity(check_fails):
     assert found_value(message) < 0.8
 
 
+def test_retrained_network_loop_without_zero_grad(check_fails):
+    """Whether a loop that never resets the gradients still learns depends on the seed: its defect decides."""
+    message = check_fails(check_retrained_network, XORNet, train_without_zero_grad, gate="XNOR",
+                          threshold_name="xor_accuracy", lr=0.05, epochs=300)
+    assert "cannot vouch for `XORNet`" in message and "never reset" in message
+
+
 class XorNetFunctionalRelu(nn.Module):
     """Correct: named layers and torch.relu."""
 
