@@ -67,11 +67,11 @@ def folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def small(folder, tmp_path_factory) -> Path:
-    """Part of the folder (no looping notebook) for the interrupted runs: each interruption test
-    grades it twice, and the reference's rows for these submissions are what both must end with."""
+    """Part of the folder for the interrupted runs: each interruption test grades it twice, and the
+    reference's rows for these submissions are what both must end with."""
     subs = tmp_path_factory.mktemp("small")
     for name in ("solution", "student", "q4_sign_flipped", "q6_labels_wrong_shape", "alt_loops_and_order",
-                 "kills_itself", "broken"):
+                 "kills_itself", "broken", "loops"):  # the looping one keeps the run going when it is stopped
         shutil.copy(folder / f"{name}.ipynb", subs / f"{name}.ipynb")
     return subs
 

@@ -22,6 +22,8 @@ from autograder.engine.grade import grade_submission
 
 pytestmark = pytest.mark.slow
 HW = "hw01"
+# the solution's points per question, from the corpus manifest (read before a test moves the course root)
+SOLUTION = next(e for e in load_manifest(paths.corpus_dir(HW)) if e.name == "solution").expect
 
 QUESTION = [
     ("raw", "# BEGIN QUESTION\nname: q8\npoints: [0, 1]"),
@@ -65,8 +67,7 @@ def test_the_solution_earns_the_plain_assert_points_and_the_stub_none(course, tm
     hw = Assignment.load(HW)
     solution = grade_submission(course / "solutions" / HW / f"{HW}.ipynb", hw, submission_id="solution")
     assert solution.points_by_question()["q8"] == 1, [q.message for q in solution.questions]
-    full = sum(next(e for e in load_manifest(paths.corpus_dir(HW)) if e.name == "solution").expect.values())
-    assert solution.score == solution.max_score == full + 1  # the corpus's points and q8's one
+    assert solution.score == solution.max_score == sum(SOLUTION.values()) + 1  # the corpus's points and q8's one
     student = grade_submission(course / "assignments" / HW / f"{HW}.ipynb", hw, submission_id="student")
     q8 = next(q for q in student.questions if q.name == "q8")
     assert q8.score == 0 and q8.message  # the answer is `...`: an Ellipsis, not 33
@@ -80,4 +81,4 @@ def test_a_wrong_value_gets_the_assertions_own_message(course, tmp_path, monkeyp
     result = grade_submission(path, Assignment.load(HW), submission_id="wrong")
     [test] = [t for q in result.questions if q.name == "q8" for t in q.tests if t.hidden]
     assert not test.passed and test.message == "expected 33 parameters, found 17"
-    assert result.points_by_question()["q7"] == 2  # the other questions keep their points
+    assert result.points_by_question()["q7"] == SOLUTION["q7"]  # the other questions keep their points
