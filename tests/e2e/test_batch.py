@@ -38,10 +38,16 @@ def total(entry: str) -> str:
     return f"{sum(EXPECT[entry].values()):g}"
 
 
+def _terminal_signals() -> None:
+    """Ctrl-C as a terminal delivers it: a shell that starts pytest in the background (``cmd &``)
+    makes SIGINT ignored, and an ignored SIGINT would be inherited by the grader under test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cli(*args: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "hw01", *args],
                             cwd=paths.course_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kwargs)
+                            start_new_session=True, preexec_fn=_terminal_signals, **kwargs)
 
 
 @pytest.fixture(scope="module")
