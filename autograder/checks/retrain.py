@@ -74,12 +74,8 @@ def check_fit_baseline(fn: Any, *, threshold_name: str, tolerance_name: str, tes
         fitted = fitted_logistic_regression(seen["fitted"], what)
         X_fresh, y_fresh = fresh_gate_data(gate, tag="baseline-fresh")
         predicted = sklearn_labels(fitted, X_fresh, what)
-        accuracy = float(np.mean(predicted == y_fresh))
-        record(f"{gate} retrained baseline accuracy", accuracy, needed)
-        if accuracy < needed:
-            fail(accuracy_failure(f"{what}, trained on {TRAIN_SIZE} of its points, on {FRESH_SIZE} fresh ones",
-                                  predicted, y_fresh, needed, "fit the LogisticRegression on the training part "
-                                  "of the X and y it is given"))
+        _judge_retrained(f"{gate} retrained baseline accuracy", what, predicted, y_fresh, needed,
+                         "fit the LogisticRegression on the training part of the X and y it is given")
         reported = seen["accuracy"]
         array = None if reported is None or isinstance(reported, (dict, str)) else np.asarray(reported)
         if array is None or array.dtype.kind not in "biuf" or array.size != 1:
@@ -128,12 +124,19 @@ def check_retrained_neuron(fn: Any, of_class: Any, *, threshold_name: str, toler
         if error is not None and error > tolerance:
             fail(f"{what} does not compute sigmoid(b + x.w) with its own parameters (its output differs by up "
                  f"to {error:.3g}): return the trained {label(of_class)} itself, not a rule in its place")
-        accuracy = float(np.mean(predicted == y_fresh))
-        record(f"{gate} retrained neuron accuracy", accuracy, needed)
-        if accuracy < needed:
-            fail(accuracy_failure(f"{what}, trained on {TRAIN_SIZE} of its points, on {FRESH_SIZE} fresh ones",
-                                  predicted, y_fresh, needed, "train the neuron on the X and y it is given, with "
-                                  "your train, nn.BCELoss() and SGD at the learning rate it is given"))
+        _judge_retrained(f"{gate} retrained neuron accuracy", what, predicted, y_fresh, needed,
+                         "train the neuron on the X and y it is given, with your train, nn.BCELoss() and SGD at "
+                         "the learning rate it is given")
+
+
+def _judge_retrained(metric: str, what: str, predicted: np.ndarray, y_fresh: np.ndarray, needed: float,
+                     advice: str) -> None:
+    """Record the accuracy of a model the student's code trained on grader data; fail below ``needed``."""
+    accuracy = float(np.mean(predicted == y_fresh))
+    record(metric, accuracy, needed)
+    if accuracy < needed:
+        fail(accuracy_failure(f"{what}, trained on {TRAIN_SIZE} of its points, on {FRESH_SIZE} fresh ones",
+                              predicted, y_fresh, needed, advice))
 
 
 def _typed_in(model_class: Any) -> str:
