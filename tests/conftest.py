@@ -85,9 +85,9 @@ def run_check(thresholds: dict[str, float]) -> Callable[..., GradingContext]:
     Returns the context, so a test can look at the measurements the check recorded.
     """
 
-    def run(check: Callable[..., Any], *args: Any, seed: int = SEED, test_name: str = "unit",
+    def run(check: Callable[..., Any], *args: Any, seed: int = SEED, test_name: str = "unit", secret: str = "",
             **kwargs: Any) -> GradingContext:
-        context = GradingContext(seed=seed, test_name=test_name, thresholds=thresholds)
+        context = GradingContext(seed=seed, test_name=test_name, secret=secret, thresholds=thresholds)
         with grading(context):
             check(*args, **kwargs)
         return context

@@ -67,6 +67,9 @@ def _logit_is_affine(X: np.ndarray, out: np.ndarray) -> bool | None:
     return spread == 0.0 or float(np.sqrt(np.mean((design @ coef - z) ** 2))) <= 1e-3 * spread
 
 
+SCALES = (2.0, 1.0, 0.5, 0.25)  # of the grader's random weights, tried in turn by check_hidden_nonlinearity
+
+
 def check_hidden_nonlinearity(model: Any, *, sizes: list[int], args: list | tuple = (), draws: int = 3) -> None:
     """``model(*args)`` is a stack of nn.Linear layers of ``sizes`` with a sigmoid output whose hidden
     layer goes through a non-linearity: with weights the grader loads into its parameters, the output's
@@ -85,16 +88,24 @@ def check_hidden_nonlinearity(model: Any, *, sizes: list[int], args: list | tupl
     verdicts = []
     for k in range(draws):
         layers = random_mlp(sizes, f"nonlinear-weights-{k}")
-        values = layer_values([(2.0 * W, 2.0 * b) for W, b in layers], params)
-        out = np.asarray(observe("forward_with", model, X, values, args=list(args))["output"], dtype=np.float64)
-        if out.shape not in ((len(X), 1), (len(X),)) or not np.all(np.isfinite(out)):
-            fail(f"{label(model)}{_describe_args(args)} on {len(X)} inputs: expected {len(X)} finite "
-                 f"probabilities, found an output of shape {out.shape}")
-        if float(np.ptp(out)) <= 1e-6:
-            fail(f"{label(model)}{_describe_args(args)}: with weights chosen by the grader its output is the same "
-                 "for every input: forward should pass its input x through the layers")
-        verdicts.append(_logit_is_affine(X, out))
-    if all(v is True for v in verdicts):
+        for scale in SCALES:  # smaller weights until enough outputs are not saturated at 0 or 1
+            values = layer_values([(scale * W, scale * b) for W, b in layers], params)
+            out = np.asarray(observe("forward_with", model, X, values, args=list(args))["output"], dtype=np.float64)
+            if out.shape not in ((len(X), 1), (len(X),)) or not np.all(np.isfinite(out)):
+                fail(f"{label(model)}{_describe_args(args)} on {len(X)} inputs: expected {len(X)} finite "
+                     f"probabilities, found an output of shape {out.shape}")
+            if float(np.ptp(out)) <= 1e-6:
+                fail(f"{label(model)}{_describe_args(args)}: with weights chosen by the grader its output is the same "
+                     "for every input: forward should pass its input x through the layers")
+            verdict = _logit_is_affine(X, out)
+            if verdict is not None:
+                verdicts.append(verdict)
+                break
+    if not verdicts:
+        fail(f"{label(model)}{_describe_args(args)}: with weights chosen by the grader (down to {SCALES[-1]:g} times "
+             f"their usual size) almost every output is below 0.01 or above 0.99, so the grader cannot see a "
+             "non-linearity between the layers: forward should return the sigmoid of the last layer's output")
+    if all(verdicts):
         fail(f"{label(model)}{_describe_args(args)}: with weights chosen by the grader its output is a sigmoid "
              "of a linear function of the input, so its decision boundary is a straight line: put a "
              "non-linearity (nn.Tanh(), nn.ReLU(), ...) between the two nn.Linear layers")

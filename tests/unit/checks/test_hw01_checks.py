@@ -1161,6 +1161,17 @@ def test_hidden_nonlinearity_without_nonlinearity(check_fails):
     assert "sigmoid of a linear function of the input" in message and "between the two nn.Linear layers" in message
 
 
+@pytest.mark.parametrize("offset", range(20))  # the 20 grader seeds of benchmarks/margins.py
+def test_hidden_nonlinearity_under_every_margin_seed(run_check, check_fails, hw01, offset):
+    """The grader's own weights for test_q7_architecture (its secret, its name): a linear network fails
+    and a correct one passes under each seed; under seed 20260118 every draw saturated the linear
+    network's outputs, and saturated draws used to count as a pass."""
+    grader = {"seed": hw01.config.seed + offset, "secret": hw01.config.secret, "test_name": "test_q7_architecture"}
+    run_check(check_hidden_nonlinearity, XORNet, sizes=[2, 5, 1], args=[5], **grader)
+    message = check_fails(check_hidden_nonlinearity, XorNetWithoutNonlinearity, sizes=[2, 5, 1], args=[5], **grader)
+    assert "between the two nn.Linear layers" in message
+
+
 def test_hidden_nonlinearity_forward_ignores_input(check_fails):
     class IgnoresInput(XORNet):
         def forward(self, x):
