@@ -127,7 +127,8 @@ def _l1(state: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
 
 def check_loop_records_losses(fn: Any, *, epochs: int = 60, every: int = 10, lr: float = 0.02) -> None:
     """The recorded losses are the L1 losses of the model at the recorded epochs (train: before that
-    epoch's step; test: after it, or before it), one optimizer step per epoch, and they fall."""
+    epoch's step; test: after it, or before it), one optimizer step per epoch. Whether they fall is
+    not asked here: a loop that does not learn loses the learning test's point, not this one."""
     line = grader_line("records")
     X_train, y_train, X_test, y_test = line["data"]
     seen = _run_loop(fn, line, epochs=epochs, lr=lr, every=every)
@@ -146,9 +147,6 @@ def check_loop_records_losses(fn: Any, *, epochs: int = 60, every: int = 10, lr:
         if not min(abs(test[i] - o) for o in options) <= 1e-4 * max(1.0, options[0]):
             fail(f"{label(fn)}: the test loss recorded at epoch {epoch} is not the mean absolute error of "
                  "the model on the test data at that epoch: compute nn.L1Loss on X_test and y_test")
-    if not (train[-1] < train[0] and test[-1] < test[0]):
-        fail(f"{label(fn)}: over {epochs} epochs the recorded losses should fall; train went from "
-             f"{train[0]:.4f} to {train[-1]:.4f}, test from {test[0]:.4f} to {test[-1]:.4f}")
 
 
 def _gradient(state: np.ndarray, X: np.ndarray, y: np.ndarray, loss: str = "l1") -> np.ndarray:

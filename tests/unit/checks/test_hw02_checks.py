@@ -339,6 +339,33 @@ def test_loop_that_is_not_gradient_descent_fails_with_its_cause():
     check_loop_records_losses(loop_slides_to_least_squares)  # its losses are honest: only the steps give it away
 
 
+def loop_climbs(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=10):
+    """Steps up the L1 loss (backward on -loss) and records the honest, rising losses."""
+    epoch_count, train_losses, test_losses = [], [], []
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for epoch in range(epochs):
+        loss = nn.L1Loss()(model(X_train), y_train)
+        optimizer.zero_grad()
+        (-loss).backward()
+        optimizer.step()
+        with torch.inference_mode():
+            test_loss = nn.L1Loss()(model(X_test), y_test)
+        if epoch % every == 0:
+            epoch_count.append(epoch)
+            train_losses.append(loss.item())
+            test_losses.append(test_loss.item())
+    return epoch_count, train_losses, test_losses
+
+
+def test_honest_records_of_a_loop_that_does_not_learn_keep_their_point():
+    """One property, one test: rising losses recorded honestly pass the records test (whose bar in
+    the question is honesty) and lose the learning test's point. Losses that had to fall made
+    q3_no_zero_grad's records point depend on the grader seed (6 of 20 seeds)."""
+    check_loop_records_losses(loop_climbs)
+    check_loop_records_losses(make_loop(zero_grad=False))
+    assert "must come from the training" in fails(check_loop_learns_line, loop_climbs)
+
+
 def test_loop_bugs_fail():
     assert "never reset" in fails(check_loop_learns_line, make_loop(zero_grad=False))
     assert "the mean squared error" in fails(check_loop_learns_line, make_loop(loss_fn=nn.MSELoss))
