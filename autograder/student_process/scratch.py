@@ -17,9 +17,11 @@ import shutil
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 PREFIX = "nncourse-run-"
+UNLOCKED_GRACE = 60.0  # seconds a scratch folder may exist before its grader has locked it
 _lock = threading.Lock()
 _current: tuple[int, Path, int] | None = None  # (pid, folder, locked descriptor)
 
@@ -65,7 +67,9 @@ def stale(folder: Path) -> bool:
     try:
         fd = os.open(folder / "lock", os.O_RDWR | os.O_NOFOLLOW)
     except FileNotFoundError:
-        return True  # killed between making the folder and locking it
+        # killed between making the folder and locking it, or a grader starting right now (two
+        # graders on one machine): only a folder that stayed without a lock is left over
+        return time.time() - info.st_mtime > UNLOCKED_GRACE
     except OSError:
         return False
     try:
