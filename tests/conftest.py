@@ -1,9 +1,10 @@
 """Shared fixtures for the grading engine's own tests: the hw01 bundle and a local check runner.
 
-Two tiers: ``uv run pytest`` (what CI runs; about 27 minutes on 2 cores, most of it grading the corpus) covers every feature at
-least once; ``uv run pytest --full`` (or ``NNCOURSE_FULL=1``) adds the tests marked ``full``, which
-repeat a covered path on more inputs (every assignment through Gradescope's ``run_autograder``,
-one job against two, a Dask cluster, a second grader seed of the margin rule).
+Two tiers: ``uv run pytest`` (what CI runs; about 27 minutes on 2 cores, most of it grading the
+corpus) covers every feature at least once; ``uv run pytest --full`` (or ``NNCOURSE_FULL=1``) adds
+the tests marked ``full``, which repeat a covered path on more inputs (every assignment through
+Gradescope's ``run_autograder``, one job against two, a Dask cluster, a second grader seed of the
+margin rule).
 """
 
 from __future__ import annotations
