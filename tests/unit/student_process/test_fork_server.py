@@ -87,3 +87,19 @@ def test_grading_goes_on_from_scratch_when_the_fork_server_is_gone(hw01, tmp_pat
     result = grade_submission(code_notebook(tmp_path / "fine.ipynb", "x = 1"), hw01, fork_server=server)
     server.close()
     assert result.status == "ok" and result.cells[0].error is None
+
+
+def test_preload_list_is_made_without_importing_what_it_lists(tmp_path):
+    """The grader reads the notebook's imports and checks they are installed without importing them:
+    importing sklearn there put seconds before the fork server even started."""
+    import subprocess
+    import sys
+
+    notebook = code_notebook(tmp_path / "nb.ipynb", "from sklearn.linear_model import LogisticRegression",
+                             "import numpy as np\nimport otter\nimport no_such_package_here")
+    done = subprocess.run([sys.executable, "-c", (
+        "import sys; from autograder.student_process.fork_server import preload_for; "
+        f"print(preload_for(__import__('pathlib').Path({str(notebook)!r}), ['scipy.stats'])); "
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")],
+        capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["['sklearn.linear_model', 'scipy.stats']", "[]"], done.stdout
