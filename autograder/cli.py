@@ -98,19 +98,28 @@ def grade(assignment: str, submissions: tuple[Path, ...], out_dir: Path, timeout
     """
     _echo(f"Loading the {assignment} grading bundle ...", err=True)
     from autograder.authoring.build import BuildError, ensure_bundle
-    from autograder.batch.progress import Progress
-    from autograder.batch.run import default_jobs, run_batch
-    from autograder.batch.submissions import find_submissions
-    from autograder.config import resolve_profile
     from autograder.engine.assignment import Assignment, BundleNotReady
-    from autograder.reports.gradebook import score_table
-    from autograder.student_process.sandbox import describe_level
 
     try:
         try:
             hw = Assignment.load(assignment)
         except BundleNotReady:
             hw = Assignment.load(assignment, ensure_bundle(assignment, echo=lambda m: _echo(m, err=True)))
+    except (BuildError, ValueError) as exc:
+        _fail(str(exc))
+    if not dask_address:  # the fork server imports torch & co. while this process imports the grader
+        from autograder.student_process import fork_server
+        from autograder.student_process.session import base_env
+
+        fork_server.shared(base_env(hw.config.threads), hw.preload(), wait=False)
+    from autograder.batch.progress import Progress
+    from autograder.batch.run import default_jobs, run_batch
+    from autograder.batch.submissions import find_submissions
+    from autograder.config import resolve_profile
+    from autograder.reports.gradebook import score_table
+    from autograder.student_process.sandbox import describe_level
+
+    try:
         chosen = resolve_profile(profile, hw.config)
         found = find_submissions(list(submissions), hw.name)
     except (BuildError, ValueError) as exc:

@@ -101,7 +101,8 @@ class ForkedProcess:
 class ForkServer:
     """The grader's handle on one fork server; thread-safe ``spawn``."""
 
-    def __init__(self, env: dict[str, str], preload: list[str] | None = None) -> None:
+    def __init__(self, env: dict[str, str], preload: list[str] | None = None, *, wait: bool = True) -> None:
+        """Start the fork server; ``wait=False`` returns at once, and :meth:`ready` waits for its imports."""
         self._cond = threading.Condition()
         self._send_lock = threading.Lock()
         self._exits: dict[int, int] = {}
@@ -123,7 +124,16 @@ class ForkServer:
             )
         finally:
             child.close()
-        ready, _, _ = select.select([parent], [], [], READY_TIMEOUT)
+        self._started = False
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait until the fork server has imported everything (once); RuntimeError if it never does."""
+        if self._started:
+            return
+        self._started = True
+        ready, _, _ = select.select([self._sock], [], [], READY_TIMEOUT)
         hello = self._read() if ready else None
         if not hello or not hello.get("ready"):
             self.close()
@@ -219,13 +229,25 @@ def enabled() -> bool:
     return os.environ.get("NNCOURSE_FORK_SERVER", "1") != "0"
 
 
-def shared(env: dict[str, str], preload: list[str] | None = None) -> ForkServer | None:
-    """This process's fork server for ``env`` (started on first use), or None if it cannot run."""
+def shared(env: dict[str, str], preload: list[str] | None = None, *, wait: bool = True) -> ForkServer | None:
+    """This process's fork server for ``env`` (started on first use), or None if it cannot run.
+
+    ``wait=False`` starts it and returns at once (the grader imports its own modules meanwhile); a
+    later call waits for it. The fork server dies with the thread that started it: start it from a
+    thread that lives as long as the grading.
+    """
     if not enabled():
         return None
     key = json.dumps([env, preload or []], sort_keys=True)
     with _shared_lock:
         server = _shared.get(key)
+        if server is not None and not server._started:
+            if not wait:
+                return server
+            try:
+                server.ready()
+            except (RuntimeError, OSError) as exc:
+                return _give_up(key, exc)
         if server is not None and server.alive:
             return server
         if server is not None:
@@ -234,13 +256,19 @@ def shared(env: dict[str, str], preload: list[str] | None = None) -> ForkServer 
         if key in _failed:
             return None
         try:
-            server = ForkServer(env, preload)
+            server = ForkServer(env, preload, wait=wait)
         except (RuntimeError, OSError) as exc:
-            print(f"nncourse: starting each submission from scratch: {exc}", file=sys.stderr)
-            _failed.add(key)
-            return None
+            return _give_up(key, exc)
         _shared[key] = server
         return server
+
+
+def _give_up(key: str, exc: BaseException) -> None:
+    """Note that no fork server can run for ``key``: every submission then starts from scratch."""
+    print(f"nncourse: starting each submission from scratch: {exc}", file=sys.stderr)
+    _shared.pop(key, None)
+    _failed.add(key)
+    return None
 
 
 def close_all() -> None:

@@ -103,3 +103,17 @@ def test_preload_list_is_made_without_importing_what_it_lists(tmp_path):
         "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")],
         capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["['sklearn.linear_model', 'scipy.stats']", "[]"], done.stdout
+
+
+def test_a_fork_server_started_without_waiting_is_the_one_grading_uses(hw01, tmp_path):
+    """`nncourse grade` starts the fork server before importing the grader (wait=False); the first
+    grading waits for that same server instead of starting another."""
+    env = {**base_env(hw01.config.threads), "NNCOURSE_TEST_PRESTART": str(tmp_path)}  # a key of its own
+    early = fork_server.shared(env, [], wait=False)
+    assert early is not None and not early.alive  # started, imports not awaited
+    try:
+        assert fork_server.shared(env, []) is early and early.alive
+        result = grade_submission(code_notebook(tmp_path / "nb.ipynb", "x = 1"), hw01, fork_server=early)
+        assert result.status == "ok" and result.cells[0].error is None
+    finally:
+        early.close()
