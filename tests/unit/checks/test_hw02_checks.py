@@ -357,6 +357,33 @@ def loop_climbs(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=
     return epoch_count, train_losses, test_losses
 
 
+def loop_with_a_step_that_moves_nothing(model, X_train, y_train, X_test, y_test, epochs, lr=0.01, every=10):
+    """Epoch 5's step is taken with zero gradients (as when accumulated L1 signs cancel): it moves nothing."""
+    epoch_count, train_losses, test_losses = [], [], []
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for epoch in range(epochs):
+        loss = nn.L1Loss()(model(X_train), y_train)
+        optimizer.zero_grad()
+        loss.backward()
+        if epoch == 5:
+            for p in model.parameters():
+                p.grad.zero_()
+        optimizer.step()
+        with torch.inference_mode():
+            test_loss = nn.L1Loss()(model(X_test), y_test)
+        if epoch % every == 0:
+            epoch_count.append(epoch)
+            train_losses.append(loss.item())
+            test_losses.append(test_loss.item())
+    return epoch_count, train_losses, test_losses
+
+
+def test_a_step_that_moves_nothing_is_still_that_epochs_step():
+    """q3_no_zero_grad lost its records point under grader seed 20260218: its summed L1 gradients
+    cancelled once, the step moved nothing, and the parameters 'changed 59 times' in 60 epochs."""
+    check_loop_records_losses(loop_with_a_step_that_moves_nothing)
+
+
 def test_honest_records_of_a_loop_that_does_not_learn_keep_their_point():
     """One property, one test: rising losses recorded honestly pass the records test (whose bar in
     the question is honesty) and lose the learning test's point. Losses that had to fall made
