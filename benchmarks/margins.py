@@ -27,12 +27,13 @@ from autograder.engine.grade import GradeOptions, grade_submission
 from autograder.student_process.session import base_env
 
 
-def measure(hw: str, seeds: int, jobs: int, skip: int = 0) -> int:
+def measure(hw: str, seeds: int, jobs: int, skip: int = 0, only: list[str] | None = None) -> int:
     assignment = Assignment.load(hw)
     base_seed = assignment.config.seed + skip
     with tempfile.TemporaryDirectory() as tmp:
         entries = [(e, p) for e, p in materialise(hw, paths.corpus_dir(hw), Path(tmp))
-                   if e.category in ("solution", "alternative") or e.threshold_tests]
+                   if (e.category in ("solution", "alternative") or e.threshold_tests)
+                   and (not only or e.name in only)]
         jobs_list = [(e, p, base_seed + i) for i in range(seeds) for e, p in entries]
         started = time.monotonic()
         server = fork_server.shared(base_env(assignment.config.threads), assignment.preload())  # as `nncourse grade`
@@ -64,7 +65,8 @@ def measure(hw: str, seeds: int, jobs: int, skip: int = 0) -> int:
                 buggy_rows[(entry.name, name)].append((test.passed, margin))
     broken = 0
     print(f"{hw}: {seeds} grader seeds from {base_seed}; {len(results)} gradings in {wall:.0f} s "
-          f"({wall / max(1, len(results)) * jobs:.1f} s per grading per job, {jobs} jobs)\n")
+          f"({wall / max(1, len(results)) * jobs:.1f} s per grading per job, {jobs} jobs)"
+          + (f"; only {', '.join(only)}" if only else "") + "\n")
     print(f"{'entry meant to pass':28} {'threshold test':32} {'metric':38} {'passes':>9} {'smallest margin':>16}")
     for (entry, name), rows in sorted(solution_rows.items(), key=lambda item: (item[0][0] != "solution", item[0])):
         passes = sum(p for p, _, _ in rows)
@@ -93,9 +95,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip", type=int, default=0,
                         help="start that many seeds after the assignment's (CI skips the one the corpus test grades)")
+    parser.add_argument("--entries", default="",
+                        help="comma-separated corpus entries to measure (default: all); for one entry changed since a full run")
     args = parser.parse_args()
+    only = [name for name in args.entries.split(",") if name]
     try:
-        sys.exit(measure(args.assignment, args.seeds, args.jobs, args.skip))
+        sys.exit(measure(args.assignment, args.seeds, args.jobs, args.skip, only))
     except BundleNotReady as exc:
         sys.exit(f"margins: {exc}")
 
