@@ -39,12 +39,21 @@ ONE_WORKER = {"tests/unit/student_process/test_sandbox.py": "tests/attacks",
               "tests/attacks/test_noisy_neighbour.py": "tests/attacks"}
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`-n 2` (pyproject): a module's tests stay on one pytest-xdist worker, so its module-scoped
+    fixtures (a graded corpus, a graded batch) are made once; ONE_WORKER's modules share one."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return ONE_WORKER.get(module, module)
+
+    return ByModule(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # `-n 2 --dist loadgroup` (pyproject): a module's tests stay on one worker, so its module-scoped
-    # fixtures (a graded corpus, a graded batch) are made once
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(ONE_WORKER.get(module, module)))
     if full_tier(config):
         return
     skip = pytest.mark.skip(reason="exhaustive tier: run with `uv run pytest --full`")
