@@ -45,14 +45,20 @@ def _name_keys(name: str) -> set[str]:
     return {"".join(words), "".join(reversed(words)), "".join(sorted(words))}
 
 
-def _student_keys(student: Student) -> list[tuple[str, str]]:
+def _id_keys(record: Student | Person) -> list[tuple[str, str]]:
+    """The LMS ids a roster row and a graded person may share."""
     keys = []
-    if student.canvas_id:
-        keys.append(("canvas_id", student.canvas_id))
-    if student.moodle_participant:
-        keys.append(("moodle_participant", student.moodle_participant))
-    if student.sid:
-        keys.append(("sid", student.sid.strip().lower()))
+    if record.canvas_id:
+        keys.append(("canvas_id", record.canvas_id))
+    if record.moodle_participant:
+        keys.append(("moodle_participant", record.moodle_participant))
+    if record.sid:
+        keys.append(("sid", record.sid.strip().lower()))
+    return keys
+
+
+def _student_keys(student: Student) -> list[tuple[str, str]]:
+    keys = _id_keys(student)
     for value in {student.email, student.login} - {""}:
         keys.append(("email", value.strip().lower()))
         keys.append(("login", _letters(value.split("@")[0])))
@@ -61,13 +67,7 @@ def _student_keys(student: Student) -> list[tuple[str, str]]:
 
 
 def _person_keys(person: Person) -> list[tuple[str, str]]:
-    keys = []
-    if person.canvas_id:
-        keys.append(("canvas_id", person.canvas_id))
-    if person.moodle_participant:
-        keys.append(("moodle_participant", person.moodle_participant))
-    if person.sid:
-        keys.append(("sid", person.sid.strip().lower()))
+    keys = _id_keys(person)
     if person.email:
         keys.append(("email", person.email.strip().lower()))
     if person.login:
