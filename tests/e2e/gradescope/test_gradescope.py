@@ -136,7 +136,7 @@ def test_broken_and_hostile_submissions_still_get_results(zips, tmp_path):
         "no notebook": ([("answers.pdf", b"%PDF-1.4")], {}, "No notebook was found"),
         "two notebooks": ([("hw01.ipynb", None), ("copy.ipynb", None)], {}, "holds 2 notebooks"),
         "not json": ([("hw01.ipynb", b"{ this is not json")], {}, "ungradable"),
-        "infinite loop": ([("hw01.ipynb", "while True:\n    pass")], {"NNCOURSE_DEADLINE": "15"}, "timeout"),
+        "infinite loop": ([("hw01.ipynb", "while True:\n    pass")], {"NNCOURSE_DEADLINE": "8"}, "timeout"),
         "kills its kernel": ([("hw01.ipynb", "import os\nos._exit(3)")], {}, "kernel_died"),
         "lone surrogates": ([("hw01.ipynb", "print('\\ud800')\nraise ValueError('\\udcff')")], {},
                             "cell 1 raised ValueError: \\udcff"),
