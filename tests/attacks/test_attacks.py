@@ -153,7 +153,7 @@ def graded(tmp_path_factory, listener) -> dict[str, Result]:
     try:
         results = grade_many(groups[False], assignment, tmp / "out-normal", jobs=2, timeout=120, memory_mb=2048)
         if groups[True]:  # none among NNCOURSE_ATTACKS=sandbox
-            results += grade_many(groups[True], assignment, tmp / "out-slow", jobs=2, timeout=15, memory_mb=2048)
+            results += grade_many(groups[True], assignment, tmp / "out-slow", jobs=2, timeout=6, memory_mb=2048)
     finally:
         mp.undo()
         shutil.rmtree(decoy)
