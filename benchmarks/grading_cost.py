@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["hw01", "hw02", "hw03", "hw04"]
 
 # run inside --root's own interpreter: that checkout's notebook filler
-FILL = ("import json, sys, nbformat; from autograder.authoring.corpus import fill_student_notebook; "
+FILL = ("import sys, nbformat; from autograder.authoring.corpus import fill_student_notebook; "
         "nb = fill_student_notebook(sys.argv[1], {}); "
         "[nbformat.write(nbformat.from_dict(nb), p) for p in sys.argv[2:]]")
 
