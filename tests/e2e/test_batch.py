@@ -1,7 +1,7 @@
 """Batch grading at class scale (README "Grading a class"): one folder of mixed submissions.
 
-The folder holds correct, buggy, broken, looping and process-killing notebooks, an exact copy
-of the solution, a Canvas re-submission and a file that is not a notebook. Grading it must give
+The folder holds correct, buggy, broken, looping, sleeping and process-killing notebooks, an exact
+copy of the solution, a Canvas re-submission and a file that is not a notebook. Grading it must give
 a status for each; the same gradebook with 1 or 2 jobs, after a kill and a rerun, after Ctrl-C
 and a rerun, and on a Dask cluster; and the outputs a TA reads (feedback, summary).
 """
@@ -64,6 +64,7 @@ def folder(tmp_path_factory) -> Path:
     shutil.copy(made["student"], subs / "doejane_12345_60001_hw01.ipynb")
     shutil.copy(made["solution"], subs / "doejane_12345_60002_hw01.ipynb")
     code_notebook(subs / "loops.ipynb", "while True:\n    pass")
+    code_notebook(subs / "sleeps.ipynb", "import time\ntime.sleep(4)")  # a slow notebook that uses no CPU
     code_notebook(subs / "kills_itself.ipynb", "import os\nos._exit(9)")
     (subs / "broken.ipynb").write_text("{ not json", encoding="utf-8")
     (subs / "notes.txt").write_text("not a notebook", encoding="utf-8")
@@ -77,7 +78,7 @@ def small(folder, tmp_path_factory) -> Path:
     reference's rows for these submissions are what they must end with."""
     subs = tmp_path_factory.mktemp("small")
     for name in ("solution", "student", "q4_sign_flipped", "q6_labels_wrong_shape", "alt_loops_and_order",
-                 "kills_itself", "broken", "loops"):  # the looping one keeps the run going when it is stopped
+                 "kills_itself", "broken", "sleeps"):  # the sleeping one keeps the run going when it is stopped
         shutil.copy(folder / f"{name}.ipynb", subs / f"{name}.ipynb")
     return subs
 
@@ -111,7 +112,7 @@ def test_every_submission_gets_a_status_and_the_right_points(reference):
         "student": ("0", "error"), "q4_sign_flipped": (total("q4_sign_flipped"), "ok"),
         "q6_labels_wrong_shape": (total("q6_labels_wrong_shape"), "error"),
         "doejane_12345": (full, "ok"), "loops": ("0", "timeout"), "kills_itself": ("0", "kernel_died"),
-        "broken": ("0", "ungradable"),
+        "broken": ("0", "ungradable"), "sleeps": ("0", "ok"),
     }
 
 
@@ -123,7 +124,7 @@ def test_outputs_a_ta_reads(reference):
     assert f"autograded {total('q4_sign_flipped')} / {total('solution')}" in page
     assert f"<h2>q4: {EXPECT['q4_sign_flipped']['q4']:g} / {q4} points</h2>" in page
     summary = json.loads((reference / "summary.json").read_text(encoding="utf-8"))
-    assert summary["submissions"] == 10
+    assert summary["submissions"] == 11
     assert any(item["path"].endswith("notes.txt") for item in summary["skipped"])
     assert [d["path"].endswith("doejane_12345_60001_hw01.ipynb") for d in summary["duplicates"]] == [True]
     groups = [sorted(m["submission"] for m in g["submissions"]) for g in summary["copying"]]
