@@ -1,6 +1,6 @@
 """Shared fixtures for the grading engine's own tests: the hw01 bundle and a local check runner.
 
-Two tiers: ``uv run pytest`` (what CI runs: 10.5 minutes on 2 cores, on two pytest-xdist
+Two tiers: ``uv run pytest`` (what CI runs: 9 minutes on 2 cores, on two pytest-xdist
 workers) covers every feature at least once; ``uv run pytest --full`` (or ``NNCOURSE_FULL=1``)
 adds the tests marked ``full``, which repeat a covered path on more inputs (every assignment
 through Gradescope's ``run_autograder``, one job against two, a Dask cluster, a second grader seed
