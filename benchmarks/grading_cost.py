@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["hw01", "hw02", "hw03", "hw04"]
@@ -34,8 +35,8 @@ FILL = ("import sys, nbformat; from autograder.authoring.corpus import fill_stud
         "[nbformat.write(nbformat.from_dict(nb), p) for p in sys.argv[2:]]")
 
 
-def grade_copies(root: Path, hw: str, copies: int, work: Path) -> dict[str, float]:
-    """Grade ``copies`` solution notebooks with ``root``'s grader; figures in seconds."""
+def grade_copies(root: Path, hw: str, copies: int, work: Path) -> dict[str, Any]:
+    """Grade ``copies`` solution notebooks with ``root``'s grader; figures in seconds, scores as text."""
     python = root / ".venv" / "bin" / "python"
     subs = work / f"{hw}-subs"
     subs.mkdir()

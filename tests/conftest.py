@@ -34,10 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 # Modules that look at the whole machine (processes, IPC tables) while others make what they look
 # for: one pytest-xdist worker runs them one after the other.
-ONE_WORKER = {"tests/unit/student_process/test_sandbox.py": "tests/attacks",
-              "tests/unit/student_process/test_cgroups.py": "tests/attacks",
-              "tests/attacks/test_attacks.py": "tests/attacks",
-              "tests/attacks/test_noisy_neighbour.py": "tests/attacks"}
+ONE_WORKER = {"tests/unit/student_process/test_sandbox.py", "tests/unit/student_process/test_cgroups.py",
+              "tests/attacks/test_attacks.py", "tests/attacks/test_noisy_neighbour.py"}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -49,7 +47,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ByModule(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return ONE_WORKER.get(module, module)
+            return "whole machine" if module in ONE_WORKER else module
 
     return ByModule(config, log)
 
